@@ -1,0 +1,256 @@
+"""Devices and the array namespace behind them.
+
+Every numpy/cupy difference lives here as a small named helper, so that ops never ask which
+device they run on: they use ``ctx.xp`` and these helpers.
+"""
+
+from __future__ import annotations
+
+import numpy
+
+__all__ = ["device", "Device", "cupy", "cupy_available", "get_device", "index_add", "to_host"]
+
+
+class _CupyPlaceholder:
+    """Stands in for the cupy module when it is missing, so ``xp is cupy`` stays valid."""
+
+    ndarray = type("_NoCupyArray", (), {})
+
+    def __getattr__(self, name):
+        raise RuntimeError(
+            "Torch not compiled with CUDA enabled: eagergrad needs cupy for CUDA devices. "
+            "Install it with `pip install eagergrad[gpu]` (see docs for the wheel that matches "
+            "your CUDA)."
+        )
+
+    def __bool__(self):
+        return False
+
+
+cupy = _CupyPlaceholder()
+_cupy_checked = False
+
+
+def _load_cupy():
+    """Imports cupy on first use; importing eagergrad never requires it."""
+    global cupy, _cupy_checked
+    if not _cupy_checked:
+        _cupy_checked = True
+        try:
+            import cupy as _cp
+
+            _cp.cuda.runtime.getDeviceCount()
+            cupy = _cp
+        except Exception:  # noqa: BLE001 - any failure means no usable GPU
+            pass
+    return cupy
+
+
+def cupy_available() -> bool:
+    return bool(_load_cupy())
+
+
+class Device:
+    """A device: ``cpu`` or ``cuda:N``. Instances are interned, so ``is`` compares them.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.device("cpu")
+        device(type='cpu')
+        >>> eg.device("cpu") is eg.device("cpu")
+        True
+    """
+
+    __slots__ = ("type", "index", "xp", "_str")
+    _interned: dict = {}
+
+    def __new__(cls, type: str | Device = "cpu", index: int | None = None):  # noqa: A002
+        if isinstance(type, Device):
+            if index is not None and index != type.index:
+                raise RuntimeError(f"device {type} given with a different index {index}")
+            return type
+        if not isinstance(type, str):
+            raise TypeError(f"device() expected a string like 'cpu' or 'cuda:0', got {type!r}")
+        kind, _, idx = type.partition(":")
+        if idx:
+            if index is not None:
+                raise RuntimeError(f"type (string) must not include an index because index was "
+                                   f"passed explicitly: {type}")
+            if not idx.isdigit():
+                raise RuntimeError(f"Invalid device string: '{type}'")
+            index = int(idx)
+        if kind not in _DEVICE_TYPES:
+            raise RuntimeError(
+                f"Expected one of cpu, cuda device type at start of device string: {type}"
+            )
+        if kind == "cpu":
+            index = None
+        elif kind == "cuda" and index is None:
+            index = _current_cuda_index()
+        key = (kind, index)
+        dev = cls._interned.get(key)
+        if dev is None:
+            dev = object.__new__(cls)
+            dev.type = kind
+            dev.index = index
+            dev.xp = None
+            dev._str = kind if index is None else f"{kind}:{index}"
+            cls._interned[key] = dev
+        return dev
+
+    def __repr__(self):
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+    def __str__(self):
+        return self._str
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            try:
+                other = Device(other)
+            except (RuntimeError, TypeError):
+                return False
+        return self is other
+
+    def __hash__(self):
+        return hash(self._str)
+
+    def __reduce__(self):
+        return (Device, (self._str,))
+
+    # Used as ``with eg.device('cuda'):`` -> a later issue (static graphs) adds default devices.
+
+
+device = Device
+
+# Device types this build knows. Tests may register a numpy-backed second type (see
+# ``_register_test_device``) so device logic is exercised on machines without a GPU.
+_DEVICE_TYPES = {"cpu": numpy, "cuda": None}
+_cuda_index = 0
+
+
+def _current_cuda_index() -> int:
+    return _cuda_index
+
+
+def get_device(dev) -> Device:
+    """Normalises a device argument (str, Device, int meaning cuda:N, or None -> cpu)."""
+    if dev is None:
+        return CPU
+    if isinstance(dev, Device):
+        return dev
+    if isinstance(dev, int) and not isinstance(dev, bool):
+        return Device("cuda", dev)
+    d = Device(dev)
+    return d
+
+
+def xp_of(dev: Device):
+    """The array namespace for ``dev``; cupy is loaded on first use of a CUDA device."""
+    xp = dev.xp
+    if xp is None:
+        if dev.type == "cuda":
+            cp = _load_cupy()
+            if not cp:
+                raise RuntimeError(
+                    "Torch not compiled with CUDA enabled: no usable cupy/GPU for device "
+                    f"'{dev}'. Install `eagergrad[gpu]` on a machine with an NVIDIA GPU."
+                )
+            if dev.index >= cp.cuda.runtime.getDeviceCount():
+                raise RuntimeError(
+                    f"CUDA error: invalid device ordinal (device {dev} requested, "
+                    f"{cp.cuda.runtime.getDeviceCount()} available)"
+                )
+            xp = cp
+        else:
+            xp = _DEVICE_TYPES[dev.type]
+        dev.xp = xp
+    return xp
+
+
+CPU = Device("cpu")
+CPU.xp = numpy
+
+
+def device_of_array(arr) -> Device:
+    """The device an array lives on (numpy -> cpu, cupy -> cuda:N)."""
+    if isinstance(arr, numpy.ndarray) or isinstance(arr, numpy.generic):
+        return CPU
+    cp = _load_cupy()
+    if cp and isinstance(arr, cp.ndarray):
+        dev = Device("cuda", arr.device.id)
+        xp_of(dev)
+        return dev
+    raise TypeError(f"expected a numpy or cupy array, got {type(arr).__name__}")
+
+
+def to_device(arr, dev: Device):
+    """Copies ``arr`` (numpy or cupy) to ``dev``; returns ``arr`` when it is already there."""
+    xp = xp_of(dev)
+    if xp is numpy:
+        return to_host(arr)
+    if dev.type == "cuda":
+        with cupy.cuda.Device(dev.index):
+            return cupy.asarray(arr)
+    return xp.asarray(arr)
+
+
+def to_host(arr):
+    """A numpy array with the contents of ``arr``."""
+    if isinstance(arr, (numpy.ndarray, numpy.generic)):
+        return arr
+    return arr.get()
+
+
+def index_add(xp, target, indices, values):
+    """``target[indices] += values`` with repeated indices accumulating (numpy.add.at)."""
+    if xp is numpy:
+        numpy.add.at(target, indices, values)
+    else:
+        import cupyx
+
+        cupyx.scatter_add(target, indices, values)
+    return target
+
+
+def _register_test_device(name: str) -> Device:
+    """Registers a numpy-backed device type ``name`` (tests only).
+
+    It behaves like a second, separate device: tensors on it never mix with cpu tensors, so
+    device propagation, mismatch errors and moves are tested without a GPU.
+    """
+    _DEVICE_TYPES[name] = numpy
+    d = Device(name)
+    d.xp = numpy
+    return d
+
+
+def new_rng(xp, seed: int):
+    """A seeded random Generator in namespace ``xp`` (numpy PCG64 or cupy's default)."""
+    if xp is numpy:
+        return numpy.random.Generator(numpy.random.PCG64(seed))
+    return xp.random.default_rng(seed)
+
+
+def rng_state(rng):
+    """A JSON-serialisable state of a generator made by ``new_rng``."""
+    bg = getattr(rng, "bit_generator", None)
+    if bg is not None and hasattr(bg, "state"):
+        return _jsonable(bg.state)
+    return None
+
+
+def set_rng_state(rng, state) -> None:
+    bg = getattr(rng, "bit_generator", None)
+    if state is not None and bg is not None:
+        bg.state = state
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (numpy.integer,)):
+        return int(obj)
+    return obj

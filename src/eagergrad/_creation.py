@@ -1,0 +1,394 @@
+"""Tensor factories: tensor, from_numpy, zeros/ones/full/empty(_like), arange, linspace, eye, rand..."""
+
+from __future__ import annotations
+
+import math
+
+import numpy
+
+from . import _backend
+from . import random as _random
+from ._backend import get_device, xp_of
+from ._dtype import bool_, from_numpy_dtype, get_default_dtype, int64, to_dtype
+from ._tensor import Size, Tensor
+
+__all__ = [
+    "tensor", "as_tensor", "from_numpy", "asarray",
+    "zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like", "empty_like",
+    "arange", "linspace", "logspace", "eye",
+    "rand", "randn", "randint", "randperm", "normal", "rand_like", "randn_like", "randint_like",
+    "bernoulli", "multinomial",
+]
+
+
+def _finish(data, device, requires_grad) -> Tensor:
+    t = Tensor._make(data, device)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _infer_np(data):
+    """numpy array for Python data, with torch's dtype inference (floats -> default dtype)."""
+    if isinstance(data, Tensor):
+        return _backend.to_host(data._data)
+    if isinstance(data, (numpy.ndarray, numpy.generic)):
+        return data
+    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
+        data = _nested_items(data)
+    arr = numpy.array(data)
+    kind = arr.dtype.kind
+    if kind == "f":
+        return arr.astype(get_default_dtype().np, copy=False)
+    if kind in "iu":
+        return arr.astype(numpy.int64, copy=False)
+    if kind == "b":
+        return arr
+    raise TypeError(
+        f"Could not infer dtype of {type(data).__name__}" if kind == "O" else
+        f"new(): invalid data type '{arr.dtype}'"
+    )
+
+
+def _flat(seq):
+    for x in seq:
+        if isinstance(x, (list, tuple)):
+            yield from _flat(x)
+        else:
+            yield x
+
+
+def _nested_items(x):
+    if isinstance(x, Tensor):
+        return _backend.to_host(x._data)
+    if isinstance(x, (list, tuple)):
+        return [_nested_items(v) for v in x]
+    return x
+
+
+def tensor(data, dtype=None, device=None, requires_grad: bool = False,
+           pin_memory: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data``.
+
+    Python floats give the default dtype (float32), ints int64, bools bool; numpy arrays keep
+    their dtype (a float64 array stays float64, as in torch).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.tensor([[1, 2], [3, 4]])
+        tensor([[1, 2],
+                [3, 4]])
+        >>> eg.tensor(1.5).dtype
+        eagergrad.float32
+    """
+    if isinstance(data, Tensor) and device is None:
+        device = data._device
+    dev = get_device(device)
+    arr = _infer_np(data)
+    from_numpy_dtype(arr.dtype)
+    if dtype is not None:
+        arr = arr.astype(to_dtype(dtype).np)
+    xp = xp_of(dev)
+    if xp is numpy:
+        out = numpy.array(arr, copy=True)
+    else:
+        out = _backend.to_device(numpy.ascontiguousarray(arr), dev)
+    return _finish(out, dev, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """Like ``tensor`` but shares memory with a numpy array or tensor when it can."""
+    if isinstance(data, Tensor):
+        return data.to(device=device, dtype=dtype) if (device or dtype) else data
+    if isinstance(data, numpy.ndarray) and device is None:
+        t = from_numpy(data)
+        return t.to(to_dtype(dtype)) if dtype is not None else t
+    return tensor(data, dtype=dtype, device=device)
+
+
+asarray = as_tensor
+
+
+def from_numpy(ndarray: numpy.ndarray) -> Tensor:
+    """A cpu tensor sharing memory with ``ndarray`` (writes show in both).
+
+    Example:
+        >>> import numpy as np, eagergrad as eg
+        >>> a = np.zeros(2, dtype=np.float32); t = eg.from_numpy(a); a[0] = 5
+        >>> t
+        tensor([5., 0.])
+    """
+    if not isinstance(ndarray, numpy.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    from_numpy_dtype(ndarray.dtype)
+    return Tensor._make(ndarray, _backend.CPU)
+
+
+def _size(size) -> tuple:
+    if len(size) == 1 and isinstance(size[0], (tuple, list, Size)):
+        size = tuple(size[0])
+    out = []
+    for s in size:
+        if isinstance(s, Tensor):
+            s = int(s.item())
+        if not isinstance(s, (int, numpy.integer)) or isinstance(s, bool):
+            raise TypeError(
+                f"size must be a tuple of ints, but got element of type {type(s).__name__}"
+            )
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+        out.append(int(s))
+    return tuple(out)
+
+
+def _float_dtype(dtype):
+    return get_default_dtype() if dtype is None else to_dtype(dtype)
+
+
+def _factory(fill, size, dtype, device, requires_grad):
+    dev = get_device(device)
+    d = _float_dtype(dtype)
+    data = getattr(xp_of(dev), fill)(_size(size), dtype=d.np)
+    return _finish(data, dev, requires_grad)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
+    """A tensor of zeros of the given size (default dtype float32).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.zeros(2, 3).shape
+        eagergrad.Size([2, 3])
+    """
+    return _factory("zeros", size, dtype, device, requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones of the given size."""
+    return _factory("ones", size, dtype, device, requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad: bool = False,
+          pin_memory: bool = False) -> Tensor:
+    """An uninitialised tensor of the given size."""
+    return _factory("empty", size, dtype, device, requires_grad)
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A tensor filled with ``fill_value``; the dtype follows the value (int -> int64) as in torch.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.full((2,), 7).dtype
+        eagergrad.int64
+    """
+    if dtype is None:
+        if isinstance(fill_value, Tensor):
+            dtype = fill_value.dtype
+            fill_value = fill_value.item()
+        elif isinstance(fill_value, bool):
+            dtype = bool_
+        elif isinstance(fill_value, int):
+            dtype = int64
+        else:
+            dtype = get_default_dtype()
+    dev = get_device(device)
+    data = xp_of(dev).full(_size((size,) if isinstance(size, int) else size), fill_value,
+                           dtype=to_dtype(dtype).np)
+    return _finish(data, dev, requires_grad)
+
+
+def _like(t, dtype, device):
+    return (t.dtype if dtype is None else to_dtype(dtype),
+            t._device if device is None else get_device(device))
+
+
+def zeros_like(input: Tensor, *, dtype=None, device=None, requires_grad=False) -> Tensor:  # noqa: A002
+    d, dev = _like(input, dtype, device)
+    return _finish(xp_of(dev).zeros(input._data.shape, dtype=d.np), dev, requires_grad)
+
+
+def ones_like(input: Tensor, *, dtype=None, device=None, requires_grad=False) -> Tensor:  # noqa: A002
+    d, dev = _like(input, dtype, device)
+    return _finish(xp_of(dev).ones(input._data.shape, dtype=d.np), dev, requires_grad)
+
+
+def empty_like(input: Tensor, *, dtype=None, device=None, requires_grad=False) -> Tensor:  # noqa: A002
+    d, dev = _like(input, dtype, device)
+    return _finish(xp_of(dev).empty(input._data.shape, dtype=d.np), dev, requires_grad)
+
+
+def full_like(input: Tensor, fill_value, *, dtype=None, device=None,  # noqa: A002
+              requires_grad=False) -> Tensor:
+    d, dev = _like(input, dtype, device)
+    return _finish(xp_of(dev).full(input._data.shape, fill_value, dtype=d.np), dev, requires_grad)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None,
+           requires_grad: bool = False) -> Tensor:
+    """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 unless a bound is a float.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.arange(5)
+        tensor([0, 1, 2, 3, 4])
+        >>> eg.arange(0, 1, 0.25)
+        tensor([0.0000, 0.2500, 0.5000, 0.7500])
+    """
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    start, end, step = vals
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(
+            f"arange: upper bound and larger bound inconsistent with step sign "
+            f"(start={start}, end={end}, step={step})"
+        )
+    is_float = any(isinstance(v, float) for v in vals)
+    d = to_dtype(dtype) if dtype is not None else (get_default_dtype() if is_float else int64)
+    n = int(math.ceil((end - start) / step))
+    dev = get_device(device)
+    xp = xp_of(dev)
+    if is_float or d.is_floating_point:
+        data = (xp.arange(n, dtype=numpy.float64) * step + start).astype(d.np)
+    else:
+        data = xp.arange(start, end, step, dtype=d.np)
+    return _finish(data, dev, requires_grad)
+
+
+def linspace(start, end, steps: int, *, dtype=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    d = _float_dtype(dtype)
+    dev = get_device(device)
+    data = xp_of(dev).linspace(float(start), float(end), int(steps)).astype(d.np)
+    return _finish(data, dev, requires_grad)
+
+
+def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    d = _float_dtype(dtype)
+    dev = get_device(device)
+    data = (base ** xp_of(dev).linspace(float(start), float(end), int(steps))).astype(d.np)
+    return _finish(data, dev, requires_grad)
+
+
+def eye(n: int, m: int | None = None, *, dtype=None, device=None,
+        requires_grad: bool = False) -> Tensor:
+    """A 2-D tensor with ones on the diagonal."""
+    dev = get_device(device)
+    data = xp_of(dev).eye(n, n if m is None else m, dtype=_float_dtype(dtype).np)
+    return _finish(data, dev, requires_grad)
+
+
+# --- random ----------------------------------------------------------------------------------
+def _random_factory(size, dtype, device, requires_grad, sample):
+    t = empty(*size, dtype=dtype, device=device)
+    t._data[...] = sample(t)
+    return _finish(t._data, t._device, requires_grad)
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Samples of U(0, 1)."""
+    return _random_factory(size, dtype, device, requires_grad,
+                           lambda t: _random.uniform_array(t, 0.0, 1.0, generator))
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Samples of N(0, 1)."""
+    return _random_factory(size, dtype, device, requires_grad,
+                           lambda t: _random.normal_array(t, 0.0, 1.0, generator))
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:  # noqa: A002
+    d, dev = _like(input, dtype, device)
+    return rand(*input._data.shape, dtype=d, device=dev, requires_grad=requires_grad)
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:  # noqa: A002
+    d, dev = _like(input, dtype, device)
+    return randn(*input._data.shape, dtype=d, device=dev, requires_grad=requires_grad)
+
+
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad=False) -> Tensor:
+    """Random integers in ``[low, high)`` (int64 by default): ``randint(high, size)`` too."""
+    if size is None:
+        if high is None:
+            raise TypeError("randint() missing required argument 'size'")
+        low, high, size = 0, low, high
+    elif high is None:
+        low, high = 0, low
+    d = int64 if dtype is None else to_dtype(dtype)
+    t = empty(*_size((size,) if isinstance(size, int) else size), dtype=d, device=device)
+    t._data[...] = _random.randint_array(t, low, high, generator)
+    return _finish(t._data, t._device, requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, device=None) -> Tensor:  # noqa: A002
+    if high is None:
+        low, high = 0, low
+    d, dev = _like(input, dtype, device)
+    return randint(low, high, tuple(input._data.shape), dtype=d, device=dev)
+
+
+def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A random permutation of ``0..n-1``."""
+    dev = get_device(device)
+    xp_of(dev)
+    data = _random.permutation_array(dev, int(n), generator)
+    d = int64 if dtype is None else to_dtype(dtype)
+    return _finish(data.astype(d.np), dev, requires_grad)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
+           requires_grad=False) -> Tensor:
+    """Normal samples; ``mean``/``std`` may be tensors (broadcast) or numbers with ``size``."""
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        like = mean if isinstance(mean, Tensor) else std
+        m = mean._data if isinstance(mean, Tensor) else mean
+        s = std._data if isinstance(std, Tensor) else std
+        shape = numpy.broadcast_shapes(getattr(m, "shape", ()), getattr(s, "shape", ()))
+        z = randn(*shape, generator=generator, dtype=like.dtype, device=like._device)
+        return _finish((z._data * s + m).astype(like._data.dtype), like._device, requires_grad)
+    if size is None:
+        raise TypeError("normal() with float mean and std needs a size")
+    size = (size,) if isinstance(size, int) else tuple(size)
+    z = randn(*size, generator=generator, dtype=dtype, device=device)
+    z._data *= std
+    z._data += mean
+    return _finish(z._data, z._device, requires_grad)
+
+
+def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:  # noqa: A002
+    """0/1 samples with probabilities ``input`` (or ``p``)."""
+    u = _random.uniform_array(input, 0.0, 1.0, generator)
+    prob = input._data if p is None else p
+    return Tensor._make((u < prob).astype(input._data.dtype), input._device)
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  # noqa: A002
+                generator=None) -> Tensor:
+    """Indices sampled from the rows of ``input`` (non-negative weights)."""
+    probs = _backend.to_host(input._data).astype(numpy.float64)
+    if probs.ndim not in (1, 2):
+        raise RuntimeError("multinomial: prob_dist must be 1 or 2 dim")
+    rows = probs.reshape(-1, probs.shape[-1])
+    if (rows < 0).any() or not numpy.isfinite(rows).all():
+        raise RuntimeError("multinomial: probability tensor contains either `inf`, `nan` or "
+                           "element < 0")
+    if not replacement and num_samples > rows.shape[1]:
+        raise RuntimeError("multinomial: cannot sample n_sample > prob_dist.size(-1) samples "
+                           "without replacement")
+    rng = _random._generator_for(_backend.CPU, generator if generator is not None and
+                                 generator.device.type == "cpu" else None).rng
+    out = numpy.stack([
+        rng.choice(r.shape[0], size=num_samples, replace=replacement, p=r / r.sum())
+        for r in rows
+    ]).astype(numpy.int64)
+    out = out.reshape(probs.shape[:-1] + (num_samples,))
+    return Tensor._make(_backend.to_device(out, input._device), input._device)
+
+

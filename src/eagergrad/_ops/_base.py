@@ -1,0 +1,129 @@
+"""``Op``: the base class of every built-in op, and the helpers that wrappers share.
+
+See NOTE [Op protocol] for how an op is written.
+"""
+
+from __future__ import annotations
+
+from .._dtype import DIM, SCALAR, ZERO_DIM, result_type, scalar_dtype
+from .._tensor import Tensor
+from ..autograd.function import Node
+from ..autograd.grad_mode import _mode
+
+__all__ = ["Op", "as_tensor_like", "promote", "promote_all", "wrap_scalar"]
+
+_make = Tensor._make
+_new = object.__new__
+
+# NOTE [Op protocol]
+# An op is a class with two static methods, side by side:
+#   forward(ctx, *arrays, **params) -> array or tuple of arrays   (numpy/cupy via ctx.xp)
+#   backward(ctx, *grads) -> Tensor or None per input             (eagergrad Tensor ops)
+# ``apply`` checks devices once, runs forward, and records the node only when grad mode is on
+# and an input requires grad. Because backward is built from eagergrad ops it is itself
+# differentiable, which is what makes ``create_graph=True`` work. Elementwise ops set
+# ``broadcasting = True``: the engine sums their gradients back to each input's shape.
+# Forward must not depend on ``ctx.needs_input_grad`` (it is only set when recording).
+
+
+class Op(Node):
+    """Base class of built-in ops (same shape as ``eg.autograd.Function``, on raw arrays)."""
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        ctx = _new(cls)
+        dev = inputs[0]._device
+        for t in inputs:
+            if t._device is not dev:
+                raise _device_mismatch(inputs)
+        ctx.xp = dev.xp
+        if _mode.enabled:
+            for t in inputs:
+                if t.requires_grad:
+                    ctx.needs_input_grad = tuple([u.requires_grad for u in inputs])
+                    out = cls.forward(ctx, *[u._data for u in inputs], **params)
+                    return ctx._record(inputs, out, dev, Tensor)
+        out = cls.forward(ctx, *[u._data for u in inputs], **params)
+        if type(out) is tuple:
+            return tuple([_make(o, dev) for o in out])
+        return _make(out, dev)
+
+
+def _device_mismatch(inputs):
+    devs = []
+    for t in inputs:
+        if str(t._device) not in devs:
+            devs.append(str(t._device))
+    return RuntimeError(
+        "Expected all tensors to be on the same device, but found at least two devices, "
+        f"{devs[0]} and {devs[1]}!"
+    )
+
+
+def wrap_scalar(value, dtype, device) -> Tensor:
+    """A 0-d tensor holding a Python number as a numpy scalar of ``dtype`` (no device copy)."""
+    return Tensor._make_raw(dtype.np.type(value), device)
+
+
+def _operand(x):
+    """(dtype, priority) of an operand for torch's result_type."""
+    if isinstance(x, Tensor):
+        return (x.dtype, ZERO_DIM if x._data.ndim == 0 else DIM)
+    return (scalar_dtype(x), SCALAR)
+
+
+def promote(a, b):
+    """Returns ``(a, b, dtype)`` as tensors of their torch result dtype.
+
+    Python scalars become 0-d tensors on the other operand's device; tensors of another dtype
+    are cast (a differentiable cast, so gradients come back in each input's dtype).
+    """
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            da, db = a._data.dtype, b._data.dtype
+            if da is db or da == db:
+                return a, b, a.dtype
+            d = result_type((_operand(a), _operand(b)))
+            return _cast(a, d), _cast(b, d), d
+        d = result_type((_operand(a), _operand(b)))
+        return _cast(a, d), wrap_scalar(_check_number(b), d, a._device), d
+    if isinstance(b, Tensor):
+        d = result_type((_operand(a), _operand(b)))
+        return wrap_scalar(_check_number(a), d, b._device), _cast(b, d), d
+    raise TypeError(f"expected at least one Tensor, got {type(a).__name__} and {type(b).__name__}")
+
+
+def promote_all(*xs):
+    """Like ``promote`` for any number of operands (where, lerp, clamp)."""
+    d = result_type(tuple(_operand(x) for x in xs if x is not None))
+    dev = next(x._device for x in xs if isinstance(x, Tensor))
+    out = []
+    for x in xs:
+        if x is None:
+            out.append(None)
+        elif isinstance(x, Tensor):
+            out.append(_cast(x, d))
+        else:
+            out.append(wrap_scalar(_check_number(x), d, dev))
+    return out, d
+
+
+def _check_number(x):
+    if isinstance(x, (bool, int, float)) or hasattr(x, "dtype"):
+        return x
+    raise TypeError(f"expected a Tensor or a number, got {type(x).__name__}")
+
+
+def _cast(t: Tensor, d) -> Tensor:
+    if t._data.dtype == d.np:
+        return t
+    from .elementwise import to_dtype
+
+    return to_dtype(t, d)
+
+
+def as_tensor_like(x, like: Tensor) -> Tensor:
+    """``x`` as a Tensor on ``like``'s device (numbers take torch's scalar dtype)."""
+    if isinstance(x, Tensor):
+        return x
+    return wrap_scalar(_check_number(x), scalar_dtype(x), like._device)

@@ -1,0 +1,1255 @@
+"""class Tensor: storage, metadata and dunders. The math lives in ``_ops``; methods call it."""
+
+from __future__ import annotations
+
+import numpy
+
+from . import _backend
+from ._backend import CPU, Device
+from ._dtype import _FROM_NP, bool_, float32, int64, to_dtype
+from .autograd.grad_mode import _mode
+
+__all__ = ["Tensor", "Size"]
+
+_ndarray = numpy.ndarray
+_generic = numpy.generic
+_asarray = numpy.asarray
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple that prints like torch's ``torch.Size``."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"eagergrad.Size({list(self)})"
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+class Tensor:
+    """A multi-dimensional array that records the ops applied to it for autograd.
+
+    Create tensors with ``eg.tensor``, ``eg.zeros``... rather than this class. A tensor holds
+    one numpy (cpu) or cupy (cuda) array; ``requires_grad=True`` makes ops on it record a graph
+    that ``backward()`` walks to fill ``.grad``.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x = eg.tensor([1.0, 2.0], requires_grad=True)
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        tensor([2., 4.])
+    """
+
+    # NOTE [Tensor attributes]
+    # Defaults live on the class, so a new tensor stores only ``_data`` and ``_device`` (plus
+    # the graph fields when it is an op's output): creating tensors is the per-op cost.
+    # ``_base`` is the tensor whose storage a view shares; version counts live on that base so
+    # an in-place change through any view is seen by every saved alias.
+    requires_grad = False
+    grad = None
+    grad_fn = None
+    _output_nr = 0
+    _base = None
+    _version = 0
+    _retains_grad = False
+    _hooks = None
+    _post_acc_hooks = None
+    __array_priority__ = 1000  # numpy defers ``ndarray + tensor`` to Tensor.__radd__
+
+    def __init__(self, *args, **kwargs):
+        raise TypeError(
+            "eagergrad.Tensor cannot be constructed directly; use eg.tensor(data), eg.zeros(...), "
+            "eg.empty(...) or eg.from_numpy(array)"
+        )
+
+    # --- construction (internal) ----------------------------------------------------------
+    @staticmethod
+    def _make(data, device, requires_grad=False, grad_fn=None, output_nr=0, cls=None):
+        """Wraps an array without copying. The fast constructor every op uses."""
+        t = object.__new__(cls or Tensor)
+        if data.__class__ is not _ndarray and isinstance(data, _generic):
+            data = _asarray(data)  # numpy returns scalars from 0-d ops; keep storage an array
+        t._data = data
+        t._device = device
+        if requires_grad:
+            t.requires_grad = True
+            if grad_fn is not None:
+                t.grad_fn = grad_fn
+                if output_nr:
+                    t._output_nr = output_nr
+        return t
+
+    @staticmethod
+    def _make_raw(data, device):
+        """Like ``_make`` but keeps a numpy scalar as is (internal scalar operands only)."""
+        t = object.__new__(Tensor)
+        t._data = data
+        t._device = device
+        return t
+
+    # --- metadata -------------------------------------------------------------------------
+    @property
+    def dtype(self):
+        return _FROM_NP[self._data.dtype]
+
+    @property
+    def device(self) -> Device:
+        return self._device
+
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None):
+        """The shape, or the size of dimension ``dim``."""
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_wrap_dim(dim, self._data.ndim, "size")]
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    ndimension = dim
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    def stride(self, dim: int | None = None):
+        """Strides in elements (torch convention), or the stride of ``dim``."""
+        st = tuple(s // self._data.itemsize for s in self._data.strides)
+        return st if dim is None else st[_wrap_dim(dim, self._data.ndim, "stride")]
+
+    def is_contiguous(self) -> bool:
+        return bool(self._data.flags.c_contiguous)
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def is_complex(self) -> bool:
+        return False
+
+    @property
+    def is_cuda(self) -> bool:
+        return self._device.type == "cuda"
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def is_sparse(self) -> bool:
+        return False
+
+    def data_ptr(self) -> int:
+        d = self._data
+        return d.ctypes.data if isinstance(d, _ndarray) else d.data.ptr
+
+    @property
+    def data(self) -> Tensor:
+        """A tensor on the same storage, outside the graph (torch's ``.data``).
+
+        Unlike ``detach()`` it does not share the version counter, as in torch.
+        """
+        return Tensor._make(self._data, self._device)
+
+    @data.setter
+    def data(self, value: Tensor):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be a Tensor, got {type(value).__name__}")
+        self._data = value._data
+        self._device = value._device
+
+    @property
+    def T(self) -> Tensor:
+        """All dims reversed (``x.permute(n-1, ..., 0)``)."""
+        return _F.permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self) -> Tensor:
+        """The last two dims swapped (batched matrix transpose)."""
+        if self._data.ndim < 2:
+            raise RuntimeError(
+                f"tensor.mT is only supported on matrices or batches of matrices. Got "
+                f"{self._data.ndim}-D tensor."
+            )
+        return _F.transpose(self, -2, -1)
+
+    # --- autograd -------------------------------------------------------------------------
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Sets ``requires_grad`` in place (leaves only) and returns ``self``."""
+        if not self.is_leaf:
+            if requires_grad:
+                return self
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        if requires_grad and self._data.dtype.kind != "f":
+            raise RuntimeError(
+                "only Tensors of floating point dtype can require gradients "
+                f"(got {self.dtype.name})"
+            )
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Computes the gradient of this tensor w.r.t. the graph's leaves into their ``.grad``.
+
+        Args:
+            gradient: the gradient of the final result w.r.t. this tensor; may be omitted only
+                for one-element tensors.
+            retain_graph: keep the saved tensors so backward can run again (defaults to
+                ``create_graph``).
+            create_graph: record the backward pass itself, for higher-order gradients.
+            inputs: accumulate only into these tensors' ``.grad``.
+        """
+        _engine.backward(self, gradient, retain_graph, create_graph, inputs)
+
+    def retain_grad(self) -> None:
+        """Keeps ``.grad`` for this non-leaf tensor after backward."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is not None and not self._retains_grad:
+            self._retains_grad = True
+            self.grad_fn._add_pre_hook(("retain", self._output_nr, _weakref(self)))
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def register_hook(self, hook):
+        """Registers ``hook(grad)`` run when this tensor's gradient is computed.
+
+        The hook may return a new gradient to use instead. Returns a handle with ``remove()``.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            return self.grad_fn._add_pre_hook(("tensor", self._output_nr, hook))
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        from .autograd.function import _RemovableHandle
+
+        return _RemovableHandle(self._hooks, hook)
+
+    def detach(self) -> Tensor:
+        """A tensor on the same storage, cut from the graph (shares the version counter)."""
+        out = Tensor._make(self._data, self._device)
+        out._base = self._base if self._base is not None else self
+        return out
+
+    def detach_(self) -> Tensor:
+        """Cuts this tensor from the graph in place, making it a leaf."""
+        self.grad_fn = None
+        self.requires_grad = False
+        self._output_nr = 0
+        return self
+
+    def clone(self, *, memory_format=None) -> Tensor:
+        """A copy with its own storage; gradients flow back to ``self``."""
+        return _F.clone(self)
+
+    # --- conversions out of the tensor ----------------------------------------------------
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
+            )
+        return _backend.to_host(self._data).reshape(()).item()
+
+    def tolist(self):
+        """The values as (nested) Python lists of numbers."""
+        return _backend.to_host(self._data).tolist()
+
+    def numpy(self, *, force: bool = False) -> numpy.ndarray:
+        """The numpy array behind a cpu tensor (shared memory)."""
+        if self._device.xp is not numpy:
+            if force:
+                return _backend.to_host(self._data)
+            raise TypeError(
+                f"can't convert {self._device} device type tensor to numpy. Use Tensor.cpu() "
+                "to copy the tensor to host memory first."
+            )
+        if self.requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead."
+            )
+        return _asarray(self._data)
+
+    def __array__(self, dtype=None, copy=None):
+        if self._device.xp is not numpy:
+            raise TypeError(
+                f"can't convert {self._device} device type tensor to numpy. Use Tensor.cpu() "
+                "to copy the tensor to host memory first."
+            )
+        a = _asarray(self._data)
+        if dtype is not None:
+            a = a.astype(dtype, copy=False)
+        return a.copy() if copy else a
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous"
+            )
+        return bool(self.item())
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(_F.unbind(self, 0))
+
+    def __hash__(self):
+        return id(self)
+
+    def __repr__(self):
+        return _format.tensor_repr(self)
+
+    def __format__(self, spec):
+        if self._data.ndim == 0 and spec:
+            return format(self.item(), spec)
+        return repr(self)
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError(
+            "eagergrad tensors are not picklable (eagergrad never uses pickle); use eg.save / "
+            "eg.load, or .numpy() for a numpy array"
+        )
+
+    def __deepcopy__(self, memo):
+        if not self.is_leaf:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the "
+                "deepcopy protocol at the moment."
+            )
+        out = Tensor._make(self._data.copy(), self._device, cls=type(self))
+        out.__dict__.update(
+            {k: v for k, v in self.__dict__.items() if k not in ("_data", "_device", "grad")}
+        )
+        out._base = None
+        if self.grad is not None:
+            out.grad = self.grad.__deepcopy__(memo)
+        memo[id(self)] = out
+        return out
+
+    # --- devices and dtypes ---------------------------------------------------------------
+    def to(self, *args, **kwargs) -> Tensor:
+        """Returns a tensor with the given device and/or dtype (``self`` if nothing changes).
+
+        Accepts ``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(other_tensor)`` and
+        the keywords ``device``, ``dtype``, ``non_blocking``, ``copy``.
+        """
+        device, dtype, copy = _parse_to(args, kwargs)
+        out = self
+        if dtype is not None and dtype.np != self._data.dtype:
+            out = _F.to_dtype(out, dtype)
+        if device is not None and device is not out._device:
+            out = _F.to_device(out, device)
+        if copy and out is self:
+            out = _F.clone(self)
+        return out
+
+    def cuda(self, device=None, non_blocking: bool = False) -> Tensor:
+        """A copy on a CUDA device (``self`` if already there)."""
+        if device is None:
+            dev = Device("cuda")
+        elif isinstance(device, int):
+            dev = Device("cuda", device)
+        else:
+            dev = _backend.get_device(device)
+        return self.to(dev)
+
+    def cpu(self) -> Tensor:
+        """A copy in host memory (``self`` if already there)."""
+        return self.to(CPU)
+
+    def type(self, dtype=None):
+        """The type name (no argument), or a tensor converted to ``dtype``."""
+        if dtype is None:
+            return _type_name(self)
+        return self.to(to_dtype(dtype))
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.to(other.dtype)
+
+    def float(self) -> Tensor:
+        return self.to(float32)
+
+    def double(self) -> Tensor:
+        return self.to(to_dtype("float64"))
+
+    def half(self) -> Tensor:
+        return self.to(to_dtype("float16"))
+
+    def long(self) -> Tensor:
+        return self.to(int64)
+
+    def int(self) -> Tensor:
+        return self.to(to_dtype("int32"))
+
+    def short(self) -> Tensor:
+        return self.to(to_dtype("int16"))
+
+    def char(self) -> Tensor:
+        return self.to(to_dtype("int8"))
+
+    def byte(self) -> Tensor:
+        return self.to(to_dtype("uint8"))
+
+    def bool(self) -> Tensor:
+        return self.to(bool_)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> Tensor:
+        return _C.tensor(data, dtype=dtype or self.dtype, device=device or self._device,
+                         requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        return _C.zeros(*size, dtype=dtype or self.dtype, device=device or self._device,
+                        requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        return _C.ones(*size, dtype=dtype or self.dtype, device=device or self._device,
+                       requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        return _C.empty(*size, dtype=dtype or self.dtype, device=device or self._device,
+                        requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+        return _C.full(size, fill_value, dtype=dtype or self.dtype, device=device or self._device,
+                       requires_grad=requires_grad)
+
+    # --- in-place machinery -----------------------------------------------------------------
+    def _inplace(self, name: str, fn, *args, **kwargs) -> Tensor:
+        """Runs ``fn(self, *args)`` out of place and writes the result into ``self``.
+
+        See NOTE [In-place ops].
+        """
+        recording = _mode.enabled and (
+            self.requires_grad
+            or any(isinstance(a, Tensor) and a.requires_grad for a in args)
+            or any(isinstance(a, Tensor) and a.requires_grad for a in kwargs.values())
+        )
+        if recording:
+            if self.requires_grad and self.grad_fn is None:
+                raise RuntimeError(
+                    f"{name}: a leaf Variable that requires grad is being used in an in-place "
+                    "operation."
+                )
+            if self._base is not None:
+                raise RuntimeError(
+                    f"{name}: in-place operation on a view of another tensor while recording "
+                    "gradients is not supported by eagergrad (torch rewrites the base's history; "
+                    "eagergrad would silently lose it). Use the out-of-place op, or index "
+                    "assignment on the base tensor (base[idx] = value)."
+                )
+            # The op must see the value before the write, not the overwritten storage.
+            src = Tensor._make(self._data.copy(), self._device, self.requires_grad,
+                               self.grad_fn, self._output_nr)
+        else:
+            src = self
+        result = fn(src, *args, **kwargs)
+        self._write(name, result, recording)
+        return self
+
+    def _write(self, name: str, result: Tensor, recording: bool) -> None:
+        data = self._data
+        r = result._data
+        if r.shape != data.shape:
+            raise RuntimeError(
+                f"{name}: output with shape {list(data.shape)} doesn't match the broadcast shape "
+                f"{list(numpy.broadcast_shapes(r.shape, data.shape))}"
+            )
+        if r.dtype != data.dtype and not _can_cast(r.dtype, data.dtype):
+            raise RuntimeError(
+                f"{name}: result type {_FROM_NP[r.dtype].name} can't be cast to the desired "
+                f"output type {_FROM_NP[data.dtype].name}"
+            )
+        if not data.flags.writeable:
+            raise RuntimeError(f"{name}: the tensor's storage is read-only (a broadcast view?)")
+        if r is not data:
+            data[...] = r
+        root = self._base if self._base is not None else self
+        root._version += 1
+        if recording:
+            self.requires_grad = True
+            self.grad_fn = result.grad_fn
+            self._output_nr = result._output_nr
+
+    def zero_(self) -> Tensor:
+        """Fills with zeros in place."""
+        return self.fill_(0)
+
+    def fill_(self, value) -> Tensor:
+        """Fills with ``value`` (a number or a one-element tensor) in place."""
+        if isinstance(value, Tensor) and (value.requires_grad or self.requires_grad):
+            return self._inplace("fill_", _F.fill_like, value)
+        if _mode.enabled and self.requires_grad:
+            return self._inplace("fill_", _F.fill_like, value)
+        if isinstance(value, Tensor):
+            value = value.item()
+        self._check_writable("fill_")
+        self._data.fill(value)
+        self._bump()
+        return self
+
+    def copy_(self, src: Tensor, non_blocking: bool = False) -> Tensor:
+        """Copies ``src`` (broadcast to this shape, any dtype or device) into ``self``."""
+        if not isinstance(src, Tensor):
+            raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
+        return self._inplace("copy_", _F.copy_from, src)
+
+    def _check_writable(self, name):
+        if _mode.enabled and self.requires_grad and self.grad_fn is None:
+            raise RuntimeError(
+                f"{name}: a leaf Variable that requires grad is being used in an in-place "
+                "operation."
+            )
+
+    def _bump(self):
+        root = self._base if self._base is not None else self
+        root._version += 1
+
+    def add_(self, other, *, alpha=1) -> Tensor:
+        return self._inplace("add_", _F.add, other, alpha=alpha)
+
+    def sub_(self, other, *, alpha=1) -> Tensor:
+        return self._inplace("sub_", _F.sub, other, alpha=alpha)
+
+    def mul_(self, other) -> Tensor:
+        return self._inplace("mul_", _F.mul, other)
+
+    def div_(self, other, *, rounding_mode=None) -> Tensor:
+        return self._inplace("div_", _F.div, other, rounding_mode=rounding_mode)
+
+    def pow_(self, exponent) -> Tensor:
+        return self._inplace("pow_", _F.pow, exponent)
+
+    def neg_(self) -> Tensor:
+        return self._inplace("neg_", _F.neg)
+
+    def exp_(self) -> Tensor:
+        return self._inplace("exp_", _F.exp)
+
+    def log_(self) -> Tensor:
+        return self._inplace("log_", _F.log)
+
+    def sqrt_(self) -> Tensor:
+        return self._inplace("sqrt_", _F.sqrt)
+
+    def abs_(self) -> Tensor:
+        return self._inplace("abs_", _F.abs)
+
+    def relu_(self) -> Tensor:
+        return self._inplace("relu_", _F.relu)
+
+    def sigmoid_(self) -> Tensor:
+        return self._inplace("sigmoid_", _F.sigmoid)
+
+    def tanh_(self) -> Tensor:
+        return self._inplace("tanh_", _F.tanh)
+
+    def clamp_(self, min=None, max=None) -> Tensor:  # noqa: A002
+        return self._inplace("clamp_", _F.clamp, min, max)
+
+    clip_ = clamp_
+
+    def lerp_(self, end, weight) -> Tensor:
+        return self._inplace("lerp_", _F.lerp, end, weight)
+
+    def masked_fill_(self, mask, value) -> Tensor:
+        return self._inplace("masked_fill_", _F.masked_fill, mask, value)
+
+    def index_add_(self, dim, index, source, *, alpha=1) -> Tensor:
+        return self._inplace("index_add_", _F.index_add, dim, index, source, alpha=alpha)
+
+    def scatter_(self, dim, index, src=None, *, value=None, reduce=None) -> Tensor:
+        return self._inplace("scatter_", _F.scatter, dim, index, src, value=value, reduce=reduce)
+
+    def scatter_add_(self, dim, index, src) -> Tensor:
+        return self._inplace("scatter_add_", _F.scatter_add, dim, index, src)
+
+    def uniform_(self, from_=0.0, to=1.0, *, generator=None) -> Tensor:
+        """Fills with samples of U(from_, to) in place."""
+        self._check_writable("uniform_")
+        self._data[...] = _random.uniform_array(self, from_, to, generator)
+        self._bump()
+        return self
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None) -> Tensor:
+        """Fills with samples of N(mean, std**2) in place."""
+        self._check_writable("normal_")
+        self._data[...] = _random.normal_array(self, mean, std, generator)
+        self._bump()
+        return self
+
+    def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
+        self._check_writable("bernoulli_")
+        self._data[...] = _random.uniform_array(self, 0.0, 1.0, generator) < p
+        self._bump()
+        return self
+
+    def exponential_(self, lambd=1.0, *, generator=None) -> Tensor:
+        self._check_writable("exponential_")
+        u = _random.uniform_array(self, 0.0, 1.0, generator)
+        self._data[...] = -self._device.xp.log1p(-u) / lambd
+        self._bump()
+        return self
+
+    def random_(self, from_=0, to=None, *, generator=None) -> Tensor:
+        self._check_writable("random_")
+        if to is None:
+            from_, to = 0, from_ if from_ else 2**24
+        self._data[...] = _random.randint_array(self, from_, to, generator)
+        self._bump()
+        return self
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    def __ipow__(self, other):
+        return self.pow_(other)
+
+    # --- indexing -------------------------------------------------------------------------
+    def __getitem__(self, index):
+        return _F.getitem(self, index)
+
+    def __setitem__(self, index, value):
+        self._inplace("__setitem__", _F.index_put_value, index, value)
+
+    # --- arithmetic dunders -----------------------------------------------------------------
+    def __add__(self, other):
+        return _F.add(self, other)
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        return _F.sub(self, other)
+
+    def __rsub__(self, other):
+        return _F.sub(other, self)
+
+    def __mul__(self, other):
+        return _F.mul(self, other)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        return _F.div(self, other)
+
+    def __rtruediv__(self, other):
+        return _F.div(other, self)
+
+    def __floordiv__(self, other):
+        return _F.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return _F.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return _F.remainder(self, other)
+
+    def __rmod__(self, other):
+        return _F.remainder(other, self)
+
+    def __pow__(self, other):
+        return _F.pow(self, other)
+
+    def __rpow__(self, other):
+        return _F.pow(other, self)
+
+    def __matmul__(self, other):
+        return _F.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _F.matmul(other, self)
+
+    def __neg__(self):
+        return _F.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _F.abs(self)
+
+    def __invert__(self):
+        return _F.bitwise_not(self)
+
+    def __and__(self, other):
+        return _F.bitwise_and(self, other)
+
+    __rand__ = __and__
+
+    def __or__(self, other):
+        return _F.bitwise_or(self, other)
+
+    __ror__ = __or__
+
+    def __xor__(self, other):
+        return _F.bitwise_xor(self, other)
+
+    __rxor__ = __xor__
+
+    def __eq__(self, other):
+        return _F.eq(self, other)
+
+    def __ne__(self, other):
+        return _F.ne(self, other)
+
+    def __lt__(self, other):
+        return _F.lt(self, other)
+
+    def __le__(self, other):
+        return _F.le(self, other)
+
+    def __gt__(self, other):
+        return _F.gt(self, other)
+
+    def __ge__(self, other):
+        return _F.ge(self, other)
+
+    # --- elementwise math -------------------------------------------------------------------
+    def add(self, other, *, alpha=1):
+        return _F.add(self, other, alpha=alpha)
+
+    def sub(self, other, *, alpha=1):
+        return _F.sub(self, other, alpha=alpha)
+
+    subtract = sub
+
+    def mul(self, other):
+        return _F.mul(self, other)
+
+    multiply = mul
+
+    def div(self, other, *, rounding_mode=None):
+        return _F.div(self, other, rounding_mode=rounding_mode)
+
+    divide = div
+
+    def true_divide(self, other):
+        return _F.div(self, other)
+
+    def floor_divide(self, other):
+        return _F.floor_divide(self, other)
+
+    def remainder(self, other):
+        return _F.remainder(self, other)
+
+    def fmod(self, other):
+        return _F.fmod(self, other)
+
+    def pow(self, exponent):
+        return _F.pow(self, exponent)
+
+    def neg(self):
+        return _F.neg(self)
+
+    negative = neg
+
+    def abs(self):
+        return _F.abs(self)
+
+    absolute = abs
+
+    def exp(self):
+        return _F.exp(self)
+
+    def exp2(self):
+        return _F.exp2(self)
+
+    def expm1(self):
+        return _F.expm1(self)
+
+    def log(self):
+        return _F.log(self)
+
+    def log1p(self):
+        return _F.log1p(self)
+
+    def log2(self):
+        return _F.log2(self)
+
+    def log10(self):
+        return _F.log10(self)
+
+    def sqrt(self):
+        return _F.sqrt(self)
+
+    def rsqrt(self):
+        return _F.rsqrt(self)
+
+    def square(self):
+        return _F.square(self)
+
+    def sin(self):
+        return _F.sin(self)
+
+    def cos(self):
+        return _F.cos(self)
+
+    def tan(self):
+        return _F.tan(self)
+
+    def asin(self):
+        return _F.asin(self)
+
+    def acos(self):
+        return _F.acos(self)
+
+    def atan(self):
+        return _F.atan(self)
+
+    def sinh(self):
+        return _F.sinh(self)
+
+    def cosh(self):
+        return _F.cosh(self)
+
+    def tanh(self):
+        return _F.tanh(self)
+
+    def atan2(self, other):
+        return _F.atan2(self, other)
+
+    def sigmoid(self):
+        return _F.sigmoid(self)
+
+    def relu(self):
+        return _F.relu(self)
+
+    def sign(self):
+        return _F.sign(self)
+
+    def floor(self):
+        return _F.floor(self)
+
+    def ceil(self):
+        return _F.ceil(self)
+
+    def round(self, *, decimals=0):
+        return _F.round(self, decimals=decimals)
+
+    def trunc(self):
+        return _F.trunc(self)
+
+    def frac(self):
+        return _F.frac(self)
+
+    def reciprocal(self):
+        return _F.reciprocal(self)
+
+    def erf(self):
+        return _F.erf(self)
+
+    def clamp(self, min=None, max=None):  # noqa: A002
+        return _F.clamp(self, min, max)
+
+    clip = clamp
+
+    def clamp_min(self, min):  # noqa: A002
+        return _F.clamp(self, min, None)
+
+    def clamp_max(self, max):  # noqa: A002
+        return _F.clamp(self, None, max)
+
+    def maximum(self, other):
+        return _F.maximum(self, other)
+
+    def minimum(self, other):
+        return _F.minimum(self, other)
+
+    def where(self, condition, other):
+        return _F.where(condition, self, other)
+
+    def lerp(self, end, weight):
+        return _F.lerp(self, end, weight)
+
+    def eq(self, other):
+        return _F.eq(self, other)
+
+    def ne(self, other):
+        return _F.ne(self, other)
+
+    def lt(self, other):
+        return _F.lt(self, other)
+
+    def le(self, other):
+        return _F.le(self, other)
+
+    def gt(self, other):
+        return _F.gt(self, other)
+
+    def ge(self, other):
+        return _F.ge(self, other)
+
+    def equal(self, other) -> bool:
+        return _F.equal(self, other)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+        return _F.allclose(self, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return _F.isclose(self, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+    def logical_and(self, other):
+        return _F.logical_and(self, other)
+
+    def logical_or(self, other):
+        return _F.logical_or(self, other)
+
+    def logical_xor(self, other):
+        return _F.logical_xor(self, other)
+
+    def logical_not(self):
+        return _F.logical_not(self)
+
+    def isnan(self):
+        return _F.isnan(self)
+
+    def isinf(self):
+        return _F.isinf(self)
+
+    def isfinite(self):
+        return _F.isfinite(self)
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        return _F.nan_to_num(self, nan=nan, posinf=posinf, neginf=neginf)
+
+    def softmax(self, dim, dtype=None):
+        return _F.softmax(self, dim, dtype=dtype)
+
+    def log_softmax(self, dim, dtype=None):
+        return _F.log_softmax(self, dim, dtype=dtype)
+
+    # --- reductions -------------------------------------------------------------------------
+    def sum(self, dim=None, keepdim=False, *, dtype=None):
+        return _F.sum(self, dim, keepdim, dtype=dtype)
+
+    def mean(self, dim=None, keepdim=False, *, dtype=None):
+        return _F.mean(self, dim, keepdim, dtype=dtype)
+
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        return _F.prod(self, dim, keepdim, dtype=dtype)
+
+    def max(self, dim=None, keepdim=False):
+        return _F.max(self, dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        return _F.min(self, dim, keepdim)
+
+    def amax(self, dim=(), keepdim=False):
+        return _F.amax(self, dim, keepdim)
+
+    def amin(self, dim=(), keepdim=False):
+        return _F.amin(self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        return _F.argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return _F.argmin(self, dim, keepdim)
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return _F.var(self, dim, unbiased, keepdim, correction=correction)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return _F.std(self, dim, unbiased, keepdim, correction=correction)
+
+    def logsumexp(self, dim, keepdim=False):
+        return _F.logsumexp(self, dim, keepdim)
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        return _F.norm(self, p, dim, keepdim, dtype=dtype)
+
+    def all(self, dim=None, keepdim=False):
+        return _F.all(self, dim, keepdim)
+
+    def any(self, dim=None, keepdim=False):
+        return _F.any(self, dim, keepdim)
+
+    def cumsum(self, dim, *, dtype=None):
+        return _F.cumsum(self, dim, dtype=dtype)
+
+    def cumprod(self, dim, *, dtype=None):
+        return _F.cumprod(self, dim, dtype=dtype)
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        return _F.sort(self, dim, descending, stable=stable)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return _F.argsort(self, dim, descending, stable=stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002
+        return _F.topk(self, k, dim, largest, sorted)
+
+    def count_nonzero(self, dim=None):
+        return _F.count_nonzero(self, dim)
+
+    # --- linear algebra ---------------------------------------------------------------------
+    def matmul(self, other):
+        return _F.matmul(self, other)
+
+    def mm(self, mat2):
+        return _F.mm(self, mat2)
+
+    def bmm(self, mat2):
+        return _F.bmm(self, mat2)
+
+    def mv(self, vec):
+        return _F.mv(self, vec)
+
+    def dot(self, other):
+        return _F.dot(self, other)
+
+    def outer(self, vec2):
+        return _F.outer(self, vec2)
+
+    def t(self):
+        return _F.t(self)
+
+    # --- shape ------------------------------------------------------------------------------
+    def reshape(self, *shape):
+        return _F.reshape(self, _shape_arg(shape))
+
+    def view(self, *shape):
+        return _F.view(self, _shape_arg(shape))
+
+    def view_as(self, other):
+        return _F.view(self, other.shape)
+
+    def reshape_as(self, other):
+        return _F.reshape(self, other.shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return _F.flatten(self, start_dim, end_dim)
+
+    def ravel(self):
+        return _F.flatten(self)
+
+    def unflatten(self, dim, sizes):
+        return _F.unflatten(self, dim, sizes)
+
+    def squeeze(self, dim=None):
+        return _F.squeeze(self, dim)
+
+    def unsqueeze(self, dim):
+        return _F.unsqueeze(self, dim)
+
+    def transpose(self, dim0, dim1):
+        return _F.transpose(self, dim0, dim1)
+
+    swapaxes = transpose
+    swapdims = transpose
+
+    def permute(self, *dims):
+        return _F.permute(self, _shape_arg(dims))
+
+    def movedim(self, source, destination):
+        return _F.movedim(self, source, destination)
+
+    def expand(self, *sizes):
+        return _F.expand(self, _shape_arg(sizes))
+
+    def expand_as(self, other):
+        return _F.expand(self, other.shape)
+
+    def broadcast_to(self, shape):
+        return _F.broadcast_to(self, shape)
+
+    def repeat(self, *sizes):
+        return _F.repeat(self, _shape_arg(sizes))
+
+    def tile(self, *dims):
+        return _F.tile(self, _shape_arg(dims))
+
+    def split(self, split_size, dim=0):
+        return _F.split(self, split_size, dim)
+
+    def chunk(self, chunks, dim=0):
+        return _F.chunk(self, chunks, dim)
+
+    def unbind(self, dim=0):
+        return _F.unbind(self, dim)
+
+    def flip(self, *dims):
+        return _F.flip(self, _shape_arg(dims))
+
+    def roll(self, shifts, dims=None):
+        return _F.roll(self, shifts, dims)
+
+    def narrow(self, dim, start, length):
+        return _F.narrow(self, dim, start, length)
+
+    def select(self, dim, index):
+        return _F.select(self, dim, index)
+
+    def tril(self, diagonal=0):
+        return _F.tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        return _F.triu(self, diagonal)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        return _F.diagonal(self, offset, dim1, dim2)
+
+    def contiguous(self, memory_format=None):
+        return _F.contiguous(self)
+
+    # --- indexing ops -----------------------------------------------------------------------
+    def gather(self, dim, index):
+        return _F.gather(self, dim, index)
+
+    def scatter(self, dim, index, src=None, *, value=None, reduce=None):
+        return _F.scatter(self, dim, index, src, value=value, reduce=reduce)
+
+    def scatter_add(self, dim, index, src):
+        return _F.scatter_add(self, dim, index, src)
+
+    def index_select(self, dim, index):
+        return _F.index_select(self, dim, index)
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        return _F.index_add(self, dim, index, source, alpha=alpha)
+
+    def masked_fill(self, mask, value):
+        return _F.masked_fill(self, mask, value)
+
+    def masked_select(self, mask):
+        return _F.masked_select(self, mask)
+
+    def take_along_dim(self, indices, dim=None):
+        return _F.take_along_dim(self, indices, dim)
+
+    def nonzero(self, *, as_tuple=False):
+        return _F.nonzero(self, as_tuple=as_tuple)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+def _wrap_dim(dim: int, ndim: int, name: str) -> int:
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
+        )
+    return dim % n
+
+
+def _shape_arg(args):
+    """Accepts ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` as torch does."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        return tuple(args[0])
+    return args
+
+
+def _can_cast(src, dst) -> bool:
+    # torch allows float->float and int->int narrowing in-place, but not float->int.
+    order = "biuf"
+    return order.index(src.kind) <= order.index(dst.kind) or (src.kind in "iu" and dst.kind in "iu")
+
+
+def _type_name(t: Tensor) -> str:
+    names = {
+        "float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+        "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+        "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor",
+    }
+    prefix = "eagergrad.cuda." if t.is_cuda else "eagergrad."
+    return prefix + names[t.dtype.name]
+
+
+def _parse_to(args, kwargs):
+    device = kwargs.pop("device", None)
+    dtype = kwargs.pop("dtype", None)
+    kwargs.pop("non_blocking", None)
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("memory_format", None)
+    if kwargs:
+        raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+    for a in args:
+        if isinstance(a, Tensor):
+            device, dtype = a._device, a.dtype
+        elif isinstance(a, Device) or (isinstance(a, str) and a.split(":")[0] in
+                                        _backend._DEVICE_TYPES):
+            device = a
+        elif isinstance(a, int) and not isinstance(a, bool):
+            device = a
+        elif isinstance(a, bool):
+            continue  # non_blocking given positionally
+        else:
+            dtype = a
+    if device is not None:
+        device = _backend.get_device(device)
+        _backend.xp_of(device)
+    if dtype is not None:
+        dtype = to_dtype(dtype)
+    return device, dtype, copy
+
+
+def _weakref(t):
+    import weakref
+
+    return weakref.ref(t)
+
+
+# NOTE [In-place ops]
+# An in-place op runs its out-of-place twin and writes the result into this tensor's storage,
+# so views keep seeing it. When the graph is recorded, the twin runs on a snapshot of the old
+# value (which is what backward needs) and this tensor takes the twin's grad_fn: its history
+# is rewritten as in torch. The version counter is bumped so any node that saved the old value
+# raises at backward time. A leaf that requires grad refuses in-place ops while grad mode is
+# on, and an in-place op on a *view* while recording raises (torch would rewrite the base's
+# history too; we refuse rather than silently drop it).
+
+# NOTE [import cycle]: the modules that implement Tensor's methods import Tensor, so they are
+# imported here, at the bottom, once the class exists.
+from . import _creation as _C  # noqa: E402
+from . import _format  # noqa: E402
+from . import _ops as _F  # noqa: E402
+from . import random as _random  # noqa: E402
+from .autograd import engine as _engine  # noqa: E402

@@ -1,0 +1,399 @@
+"""The backward engine: ``backward()`` and ``grad()``.
+
+The walk is iterative (a graph 100 000 ops deep is fine), runs each node once in reverse
+topological order, accumulates per-node gradients in a dict and pops them as soon as the node
+has run, so memory is released during the walk.
+"""
+
+from __future__ import annotations
+
+from .function import _FREED, Node, _anomaly
+from .grad_mode import _mode
+
+__all__ = ["backward", "grad"]
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulates gradients of ``tensors`` into the ``.grad`` of the graph's leaves.
+
+    Args:
+        tensors: a tensor or sequence of tensors to differentiate.
+        grad_tensors: the gradient w.r.t. each tensor (None allowed for one-element tensors).
+        retain_graph: keep saved tensors for another backward (defaults to ``create_graph``).
+        create_graph: record the backward pass, for higher-order derivatives.
+        inputs: if given, only these tensors' ``.grad`` is accumulated.
+    """
+    tensors = _as_tuple(tensors)
+    grads = _make_root_grads(tensors, _as_tuple(grad_tensors, len(tensors)), create_graph)
+    if retain_graph is None:
+        retain_graph = create_graph
+    only = None
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        if not inputs:
+            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+        only = {id(t): t for t in inputs}
+    _run(tensors, grads, retain_graph, create_graph, capture=None, only=only)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=None, materialize_grads=False):
+    """Returns the gradients of ``outputs`` w.r.t. ``inputs`` without touching ``.grad``.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x = eg.tensor(3.0, requires_grad=True)
+        >>> (g,) = eg.autograd.grad(x ** 3, x, create_graph=True)
+        >>> g, eg.autograd.grad(g, x)[0]
+        (tensor(27., grad_fn=<MulBackward0>), tensor(18.))
+    """
+    outputs = _as_tuple(outputs)
+    single = not isinstance(inputs, (tuple, list))
+    inputs = _as_tuple(inputs)
+    for i, t in enumerate(inputs):
+        if not t.requires_grad:
+            raise RuntimeError(f"One of the differentiated Tensors (input {i}) does not require "
+                               "grad")
+    grads = _make_root_grads(outputs, _as_tuple(grad_outputs, len(outputs)), create_graph)
+    if retain_graph is None:
+        retain_graph = create_graph
+    capture = {id(t): None for t in inputs}
+    _run(outputs, grads, retain_graph, create_graph, capture=(capture, inputs), only=None)
+    result = []
+    for i, t in enumerate(inputs):
+        g = capture[id(t)]
+        if g is None:
+            if materialize_grads:
+                from .. import _creation
+
+                g = _creation.zeros_like(t)
+            elif not allow_unused:
+                raise RuntimeError(
+                    f"One of the differentiated Tensors (input {i}) appears to not have been "
+                    "used in the graph. Set allow_unused=True if this is the desired behavior."
+                )
+        result.append(g)
+    return tuple(result)
+
+
+# --- roots -----------------------------------------------------------------------------------
+def _as_tuple(x, n=None):
+    if x is None:
+        return (None,) * n if n is not None else ()
+    if isinstance(x, (tuple, list)):
+        return tuple(x)
+    return (x,)
+
+
+def _make_root_grads(tensors, grad_tensors, create_graph):
+    from .._creation import ones_like
+    from .._tensor import Tensor
+
+    if len(grad_tensors) != len(tensors):
+        raise RuntimeError(
+            f"grad can be implicitly created only for scalar outputs: got {len(tensors)} "
+            f"tensors and {len(grad_tensors)} gradients"
+        )
+    out = []
+    for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"backward expects Tensors, got {type(t).__name__}")
+        if not t.requires_grad:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn"
+            )
+        if g is None:
+            if t._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            g = ones_like(t)
+        elif not isinstance(g, Tensor):
+            g = Tensor._make(t._device.xp.asarray(g, dtype=t._data.dtype), t._device)
+        elif g.shape != t.shape:
+            raise RuntimeError(
+                f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "
+                f"has a shape of {t.shape}."
+            )
+        elif g._device is not t._device:
+            raise RuntimeError(
+                f"Expected all tensors to be on the same device, but grad_output[{i}] is on "
+                f"{g._device} and output[{i}] is on {t._device}"
+            )
+        if not create_graph and g.requires_grad:
+            g = g.detach()
+        out.append(g)
+    return out
+
+
+# --- the walk --------------------------------------------------------------------------------
+def _topo_order(roots):
+    """Nodes reachable from ``roots`` in post-order (inputs before the nodes that use them)."""
+    order = []
+    expanded = set()
+    done = set()
+    stack = list(roots)
+    while stack:
+        node = stack[-1]
+        if node in expanded:
+            stack.pop()
+            if node not in done:
+                done.add(node)
+                order.append(node)
+            continue
+        expanded.add(node)
+        for e in node._edges:
+            if e is not None:
+                target = e[0]
+                if isinstance(target, Node) and target not in expanded:
+                    stack.append(target)
+    return order
+
+
+def _needed_nodes(order, capture_ids, only_ids, capture_nodes):
+    """Nodes whose backward leads to a tensor being captured (``grad``/``inputs=``)."""
+    needed = set()
+    for node in order:  # post-order: inputs first
+        for e in node._edges:
+            if e is None:
+                continue
+            target = e[0]
+            if isinstance(target, Node):
+                if target in needed or target in capture_nodes:
+                    needed.add(node)
+                    break
+            elif id(target) in capture_ids or id(target) in only_ids:
+                needed.add(node)
+                break
+    return needed
+
+
+def _run(tensors, root_grads, retain_graph, create_graph, capture, only):
+    from .._tensor import Tensor
+
+    capture_map, capture_inputs = capture if capture is not None else (None, ())
+    # Gradients waiting for each node: a Tensor, or a list for multi-output nodes.
+    pending = {}
+    roots = []
+    handed = {}  # see NOTE [Leaf gradients are never aliased]
+    for t, g in zip(tensors, root_grads):
+        handed[_storage_key(g._data)] = True
+        fn = t.grad_fn
+        if fn is None:
+            _deliver_leaf(t, g, capture_map, only, create_graph, handed)
+            continue
+        _add_pending(pending, fn, t._output_nr, g, create_graph)
+        roots.append(fn)
+    if not roots:
+        return
+    order = _topo_order(roots)
+    # Non-leaf tensors whose gradient grad() returns: captured as their node is reached.
+    capture_nodes = {}
+    for t in capture_inputs:
+        if t.grad_fn is not None:
+            capture_nodes.setdefault(t.grad_fn, []).append(t)
+    needed = None
+    if capture is not None or only is not None:
+        needed = _needed_nodes(order, capture_map or {}, only or {}, capture_nodes)
+    prev_mode = _mode.enabled
+    _mode.enabled = create_graph
+    try:
+        for node in reversed(order):
+            g = pending.pop(node, None)
+            if g is None:
+                continue
+            if node._pre_hooks is not None or node in capture_nodes:
+                g = _run_pre_hooks(node, g, capture_nodes, capture_map)
+            if needed is not None and node not in needed:
+                continue
+            grads_in = _call_backward(node, g, create_graph)
+            if not retain_graph:
+                node._saved = _FREED
+            _route(node, grads_in, pending, capture_map, only, create_graph, handed, Tensor)
+    finally:
+        _mode.enabled = prev_mode
+
+
+def _add_pending(pending, node, nr, g, create_graph):
+    n = node._n_outputs
+    prev = pending.get(node)
+    if n == 1:
+        pending[node] = g if prev is None else _accumulate(prev, g, create_graph)
+        return
+    if prev is None:
+        prev = pending[node] = [None] * n
+    prev[nr] = g if prev[nr] is None else _accumulate(prev[nr], g, create_graph)
+
+
+def _accumulate(a, b, create_graph):
+    if create_graph:
+        return a + b
+    from .._tensor import Tensor
+
+    return Tensor._make(a._data + b._data, a._device)
+
+
+def _call_backward(node, g, create_graph):
+    if node.once_differentiable and create_graph:
+        raise RuntimeError(
+            f"{node.name()}: this op's backward is not differentiable (once_differentiable), "
+            "so create_graph=True / higher-order gradients cannot pass through it."
+        )
+    if type(g) is list:
+        g = _materialize(node, g)
+        out = node.backward(node, *g)
+    else:
+        out = node.backward(node, g)
+    if type(out) is not tuple:
+        out = (out,)
+    if len(out) != len(node._edges):
+        raise RuntimeError(
+            f"function {node.name()} returned an incorrect number of gradients (expected "
+            f"{len(node._edges)}, got {len(out)})"
+        )
+    if node._post_hooks is not None:
+        for hook in node._post_hooks:
+            r = hook(out, g if type(g) is list else [g])
+            if r is not None:
+                out = tuple(r)
+    if _anomaly[0]:
+        _check_finite(node, out)
+    return out
+
+
+def _materialize(node, gs):
+    """Missing gradients of a multi-output node become zeros (torch's materialize_grads)."""
+    from .._tensor import Tensor
+
+    xp = node.xp
+    return [
+        Tensor._make(xp.zeros(shape, dtype=dt), node._dev) if g is None else g
+        for g, (shape, dt) in zip(gs, node._out_meta)
+    ]
+
+
+def _route(node, grads_in, pending, capture_map, only, create_graph, handed, Tensor):
+    """Sends each input gradient to the node or leaf it belongs to."""
+    for edge, gi in zip(node._edges, grads_in):
+        if edge is None or gi is None:
+            continue
+        target, nr, shape, dt = edge
+        data = gi._data
+        if data.shape != shape:
+            if node.broadcasting:
+                from .._ops.shape import sum_to
+
+                gi = sum_to(gi, shape)
+            else:
+                raise RuntimeError(
+                    f"Function {node.name()} returned an invalid gradient at index "
+                    f"{node._edges.index(edge)} - got {list(data.shape)} but expected shape "
+                    f"compatible with {list(shape)}" + node._creation_hint()
+                )
+        if gi._data.dtype is not dt and gi._data.dtype != dt:
+            gi = gi.to(_dtype_of(dt))
+        if isinstance(target, Node):
+            _add_pending(pending, target, nr, gi, create_graph)
+        else:
+            _deliver_leaf(target, gi, capture_map, only, create_graph, handed)
+
+
+def _dtype_of(np_dtype):
+    from .._dtype import from_numpy_dtype
+
+    return from_numpy_dtype(np_dtype)
+
+
+# NOTE [Leaf gradients are never aliased]
+# Ops may hand the same gradient array to several inputs (add gives ``grad`` to both) or a
+# broadcast view of it (sum, expand). A leaf's ``.grad`` must own writable memory: optimizers
+# and clipping update it in place, and ``x.grad`` and ``y.grad`` sharing memory would double
+# every in-place change. So a gradient that is a view, or whose storage was already handed to
+# another leaf (or came from the caller), is copied; fresh results are stored without a copy.
+def _storage_key(a):
+    base = a.base
+    return id(base if base is not None else a)
+
+
+def _deliver_leaf(leaf, g, capture_map, only, create_graph, handed):
+    if leaf._hooks is not None:
+        for hook in leaf._hooks:
+            r = hook(g)
+            if r is not None:
+                g = r
+    if capture_map is not None:
+        key = id(leaf)
+        if key in capture_map:
+            prev = capture_map[key]
+            capture_map[key] = g if prev is None else _accumulate(prev, g, create_graph)
+        return
+    if only is not None and id(leaf) not in only:
+        return
+    prev = leaf.grad
+    if create_graph:
+        leaf.grad = g if prev is None else prev + g
+        return
+    if g.requires_grad:
+        g = g.detach()
+    if prev is None:
+        data = g._data
+        key = _storage_key(data)
+        if data.base is not None or key in handed or not data.flags.writeable:
+            g = type(g)._make(data.copy(), g._device)
+        handed[_storage_key(g._data)] = True
+        g._base = None
+        leaf.grad = g
+    elif prev.requires_grad or prev._data.shape != g._data.shape:
+        leaf.grad = prev.detach() + g
+    else:
+        prev._data += g._data  # in place, as torch's AccumulateGrad does outside grad mode
+
+
+def _run_pre_hooks(node, g, capture_nodes, capture_map):
+    """Tensor hooks, retain_grad and grad() captures for a node's outputs, before it runs."""
+    multi = type(g) is list
+    if node._pre_hooks is not None:
+        for hook in list(node._pre_hooks):
+            kind = hook[0]
+            if kind == "node":
+                r = hook[1](tuple(g) if multi else (g,))
+                if r is not None:
+                    g = list(r) if multi else r[0]
+                continue
+            nr = hook[1]
+            cur = g[nr] if multi else g
+            if cur is None:
+                continue
+            if kind == "tensor":
+                r = hook[2](cur)
+                if r is not None:
+                    if multi:
+                        g[nr] = r
+                    else:
+                        g = r
+            else:  # retain
+                t = hook[2]()
+                if t is not None:
+                    val = cur if cur.grad_fn is not None and _mode.enabled else cur.detach()
+                    if t.grad is None:
+                        t.grad = type(cur)._make(val._data.copy(), val._device) \
+                            if not _mode.enabled else val
+                    else:
+                        t.grad = t.grad + val
+    for t in capture_nodes.get(node, ()):
+        cur = g[t._output_nr] if multi else g
+        if cur is not None:
+            key = id(t)
+            prev = capture_map[key]
+            capture_map[key] = cur if prev is None else prev + cur
+    return g
+
+
+def _check_finite(node, grads):
+    xp = node.xp
+    for i, gi in enumerate(grads):
+        if gi is not None and gi._data.dtype.kind == "f" and not bool(
+            xp.isfinite(gi._data).all()
+        ):
+            raise RuntimeError(
+                f"Function '{node.name()}' returned nan values in its {i}th output."
+                + node._creation_hint()
+            )

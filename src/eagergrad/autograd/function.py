@@ -1,0 +1,319 @@
+"""Graph nodes, the op base class ``Node`` and the public ``Function`` for custom ops.
+
+A node is both the ``ctx`` that forward fills and the object that backward runs on (as in
+torch, where a custom Function's ctx is its backward node). It is created by ``apply`` and
+hangs off the output tensor's ``grad_fn``; there is no global tape.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+import weakref
+
+from .grad_mode import _mode
+
+__all__ = ["Node", "Function", "FunctionCtx", "once_differentiable"]
+
+_DEBUG = os.environ.get("EAGERGRAD_DEBUG", "") not in ("", "0")
+_FREED = object()  # marks saved tensors released after backward
+
+
+class _SavedEntry:
+    """One saved tensor: an input (kept as the Tensor), the output, or a constant array."""
+
+    __slots__ = ("kind", "obj", "version", "nr")
+
+    def __init__(self, kind, obj, version, nr=0):
+        self.kind = kind
+        self.obj = obj
+        self.version = version
+        self.nr = nr
+
+
+class Node:
+    """A recorded op. ``forward`` fills it as ``ctx``; the engine later runs ``backward``.
+
+    Attributes set by ``apply`` when the graph is recorded:
+        _edges: one entry per input, ``None`` when that input needs no gradient, else
+            ``(target, output_nr, shape, numpy_dtype)`` where target is the input's ``grad_fn``
+            or, for a leaf, the leaf Tensor itself.
+        needs_input_grad: a bool per input.
+    """
+
+    # Class-level defaults: a node stores only what differs (most nodes: xp, edges, saved).
+    xp = None
+    _edges = ()
+    _saved = ()
+    _dev = None
+    needs_input_grad = ()
+    _n_outputs = 1
+    _out_meta = None
+    _out_ref = None
+    _nondiff = None
+    _pre_hooks = None
+    _post_hooks = None
+    _stack = None
+
+    broadcasting = False
+    once_differentiable = False
+    # False only for ops whose outputs never carry gradient (comparisons, argmax).
+    differentiable = True
+
+    # --- what forward uses --------------------------------------------------------------
+    def save_for_backward(self, *arrays):
+        """Saves inputs, outputs or constant arrays for backward (see ``saved_tensors``)."""
+        self._saved = arrays
+
+    def mark_non_differentiable(self, *arrays):
+        """Marks outputs (by identity) that never get a gradient (e.g. argmax indices)."""
+        self._nondiff = arrays
+
+    @property
+    def saved_tensors(self):
+        """The saved values as Tensors: inputs and outputs keep their place in the graph."""
+        saved = self._saved
+        if saved is _FREED:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time (or directly access saved "
+                "tensors after they have already been freed). Saved intermediate values of the "
+                "graph are freed when you call .backward() or autograd.grad(). Specify "
+                "retain_graph=True if you need to backward through the graph a second time or "
+                "if you need to access saved tensors after calling backward."
+            )
+        return tuple(self._unpack(e, i) for i, e in enumerate(saved))
+
+    def _unpack(self, entry, i):
+        from .._tensor import Tensor
+
+        kind = entry.kind
+        if kind == 0:  # input
+            t = entry.obj
+            root = t._base if t._base is not None else t
+            if root._version != entry.version:
+                self._raise_modified(t, root._version, entry.version, f"input {i}")
+            return t
+        if kind == 1:  # output: a fresh tensor on the same storage, produced by this node
+            ref = self._out_ref if entry.nr == 0 else entry.version[1]
+            out = ref() if ref is not None else None
+            expected = entry.version if entry.nr == 0 else entry.version[0]
+            if out is not None:
+                root = out._base if out._base is not None else out
+                if root._version != expected:
+                    self._raise_modified(out, root._version, expected, f"output {entry.nr}")
+            return Tensor._make(entry.obj, self._dev, True, self, entry.nr)
+        return Tensor._make(entry.obj, self._dev)
+
+    def _raise_modified(self, t, now, expected, which):
+        msg = (
+            "one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: [{t.dtype.name} tensor of shape {list(t.shape)}], which is "
+            f"{which} of {self.name()}, is at version {now}; expected version {expected} "
+            "instead."
+        )
+        raise RuntimeError(msg + self._creation_hint())
+
+    def _creation_hint(self) -> str:
+        stack = self._stack
+        if not stack:
+            return (
+                " Hint: set EAGERGRAD_DEBUG=1 (or use eg.autograd.detect_anomaly()) to see the "
+                "line that created this op."
+            )
+        return "\nThe op was created at:\n" + "".join(stack)
+
+    def name(self) -> str:
+        """The node's name as torch shows it (``MulBackward0``)."""
+        return type(self).__name__ + "Backward0"
+
+    def __repr__(self):
+        return f"<{self.name()} object>"
+
+    @property
+    def next_functions(self):
+        """The nodes this one sends gradients to, as ``(node, output_nr)`` pairs (torch API)."""
+        out = []
+        for e in self._edges:
+            if e is None:
+                out.append((None, 0))
+            elif isinstance(e[0], Node):
+                out.append((e[0], e[1]))
+            else:
+                out.append((_AccumulateGrad(e[0]), 0))
+        return tuple(out)
+
+    def register_hook(self, fn):
+        """Adds ``fn(grad_inputs, grad_outputs)``, called after this node's backward."""
+        if self._post_hooks is None:
+            self._post_hooks = []
+        self._post_hooks.append(fn)
+        return _RemovableHandle(self._post_hooks, fn)
+
+    def register_prehook(self, fn):
+        """Adds ``fn(grad_outputs)``, called before this node's backward; may return new grads."""
+        return self._add_pre_hook(("node", fn))
+
+    def _add_pre_hook(self, hook):
+        if self._pre_hooks is None:
+            self._pre_hooks = []
+        self._pre_hooks.append(hook)
+        return _RemovableHandle(self._pre_hooks, hook)
+
+    # --- graph recording (called by apply when an input requires grad) ------------------
+    def _record(self, inputs, outs, device, tensor_cls):
+        """Builds edges and saved entries, and wraps the outputs with this node as grad_fn."""
+        edges = []
+        for t in inputs:
+            if t.requires_grad:
+                fn = t.grad_fn
+                data = t._data
+                target = (fn, t._output_nr) if fn is not None else (t, 0)
+                edges.append((target[0], target[1], data.shape, data.dtype))
+            else:
+                edges.append(None)
+        self._edges = tuple(edges)
+        self._dev = device
+        if _DEBUG or _anomaly[0]:
+            self._stack = traceback.format_stack(limit=12)[:-3]
+        nondiff = self._nondiff
+        if isinstance(outs, tuple):
+            self._n_outputs = len(outs)
+            self._out_meta = tuple((o.shape, o.dtype) for o in outs)
+            result = tuple(
+                tensor_cls._make(o, device)
+                if (nondiff is not None and any(o is n for n in nondiff))
+                else tensor_cls._make(o, device, True, self, i)
+                for i, o in enumerate(outs)
+            )
+            self._save_entries(inputs, None, None)
+            return result
+        if not outs.dtype.kind == "f":
+            # NOTE: integer/bool outputs never require grad (torch's rule).
+            self._save_entries(inputs, None, None)
+            return tensor_cls._make(outs, device)
+        out = tensor_cls._make(outs, device, True, self, 0)
+        self._save_entries(inputs, outs, out)
+        return out
+
+    def _save_entries(self, inputs, out_array, out_tensor):
+        saved = self._saved
+        if not saved:
+            self._saved = ()
+            return
+        entries = []
+        for a in saved:
+            entry = None
+            for t in inputs:
+                if t._data is a:
+                    root = t._base if t._base is not None else t
+                    entry = _SavedEntry(0, t, root._version)
+                    break
+            if entry is None:
+                if a is out_array and out_array is not None:
+                    entry = _SavedEntry(1, a, 0)
+                    self._out_ref = weakref.ref(out_tensor)
+                else:
+                    entry = _SavedEntry(2, a, 0)
+            entries.append(entry)
+        self._saved = tuple(entries)
+
+
+_anomaly = [False]  # set by eg.autograd.set_detect_anomaly
+
+
+class _AccumulateGrad:
+    """What ``next_functions`` shows for a leaf (torch's AccumulateGrad)."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def name(self):
+        return "AccumulateGrad"
+
+    def __repr__(self):
+        return "<AccumulateGrad object>"
+
+    @property
+    def next_functions(self):
+        return ()
+
+    def __eq__(self, other):
+        return isinstance(other, _AccumulateGrad) and other.variable is self.variable
+
+    def __hash__(self):
+        return id(self.variable)
+
+
+class _RemovableHandle:
+    """Returned by hook registrations; ``remove()`` unregisters the hook."""
+
+    def __init__(self, container, item):
+        self._container = container
+        self._item = item
+
+    def remove(self):
+        try:
+            self._container.remove(self._item)
+        except ValueError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+# --- public custom Functions ------------------------------------------------------------
+class FunctionCtx(Node):
+    """The ``ctx`` of a user's ``Function``: a node whose saved values are Tensors."""
+
+    def __init__(self):
+        pass
+
+
+class Function:
+    """Base class for user-defined differentiable ops (torch.autograd.Function).
+
+    Subclass it with static ``forward(ctx, *args)`` (on Tensors, run without recording) and
+    ``backward(ctx, *grads)`` (returning one gradient or None per forward argument), then
+    call ``MyFn.apply(*args)``.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> class Square(eg.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         ctx.save_for_backward(x)
+        ...         return x * x
+        ...     @staticmethod
+        ...     def backward(ctx, grad):
+        ...         (x,) = ctx.saved_tensors
+        ...         return 2 * x * grad
+        >>> x = eg.tensor([3.0], requires_grad=True)
+        >>> Square.apply(x).backward()
+        >>> x.grad
+        tensor([6.])
+    """
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("a Function subclass must implement forward(ctx, ...)")
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise NotImplementedError("a Function subclass must implement backward(ctx, ...)")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        from ._custom import apply_function
+
+        return apply_function(cls, args, kwargs)
+
+
+def once_differentiable(fn):
+    """Marks a Function's backward as not differentiable (torch.autograd.function API)."""
+    fn._once_differentiable = True
+    return fn

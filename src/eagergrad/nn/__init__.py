@@ -1,0 +1,3 @@
+"""eagergrad.nn: modules, layers, losses (filled in by the nn work)."""
+
+from . import utils  # noqa: F401

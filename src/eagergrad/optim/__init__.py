@@ -1,0 +1,1 @@
+"""eagergrad.optim: optimizers and learning-rate schedulers."""

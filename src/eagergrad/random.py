@@ -1,0 +1,169 @@
+"""Random number generation: ``manual_seed``, ``Generator`` and the per-device default generators.
+
+Numbers come from numpy's ``Generator`` (PCG64) on cpu and cupy's generator on cuda, so a seed
+reproduces a run on the same device; the streams differ from torch's.
+"""
+
+from __future__ import annotations
+
+import numpy
+
+from . import _backend
+
+__all__ = ["Generator", "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state",
+           "default_generator"]
+
+
+class Generator:
+    """A random number generator for one device (torch.Generator).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> g = eg.Generator().manual_seed(0)
+        >>> a = eg.rand(2, generator=g)
+        >>> b = eg.rand(2, generator=eg.Generator().manual_seed(0))
+        >>> bool((a == b).all())
+        True
+    """
+
+    def __init__(self, device="cpu"):
+        self.device = _backend.get_device(device)
+        self._seed = int(numpy.random.SeedSequence().entropy % (2**63))
+        self._rng = None
+
+    @property
+    def rng(self):
+        if self._rng is None:
+            self._rng = _backend.new_rng(_backend.xp_of(self.device), self._seed)
+        return self._rng
+
+    def manual_seed(self, seed: int) -> Generator:
+        seed = int(seed)
+        if seed < 0:
+            seed += 2**64
+        self._seed = seed
+        self._rng = None
+        return self
+
+    def seed(self) -> int:
+        self.manual_seed(int(numpy.random.SeedSequence().entropy % (2**63)))
+        return self._seed
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def get_state(self):
+        """The generator's state as a uint8 tensor (round-trips through ``set_state``)."""
+        import json
+
+        from ._creation import tensor
+
+        state = {"seed": self._seed, "bit_generator": _backend.rng_state(self.rng)}
+        raw = numpy.frombuffer(json.dumps(state).encode(), dtype=numpy.uint8).copy()
+        return tensor(raw)
+
+    def set_state(self, new_state) -> Generator:
+        import json
+
+        state = json.loads(bytes(numpy.asarray(new_state.cpu()).astype(numpy.uint8)).decode())
+        self._seed = state["seed"]
+        self._rng = _backend.new_rng(_backend.xp_of(self.device), self._seed)
+        _backend.set_rng_state(self._rng, state["bit_generator"])
+        return self
+
+
+default_generator = Generator("cpu")
+_cuda_generators: dict = {}
+
+
+def _generator_for(device, generator=None) -> Generator:
+    if generator is not None:
+        if generator.device is not device and generator.device.type != device.type:
+            raise RuntimeError(
+                f"Expected a '{device.type}' device type for generator but found "
+                f"'{generator.device.type}'"
+            )
+        return generator
+    if device.xp is numpy and device.type == "cpu":
+        return default_generator
+    g = _cuda_generators.get(device)
+    if g is None:
+        g = _cuda_generators[device] = Generator(device)
+        g.manual_seed(default_generator.initial_seed() + (device.index or 0))
+    return g
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seeds every device's default generator; returns the cpu generator.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> _ = eg.manual_seed(0); a = eg.randn(3)
+        >>> _ = eg.manual_seed(0); b = eg.randn(3)
+        >>> bool((a == b).all())
+        True
+    """
+    default_generator.manual_seed(seed)
+    for dev, g in _cuda_generators.items():
+        g.manual_seed(int(seed) + (dev.index or 0))
+    return default_generator
+
+
+def seed() -> int:
+    return default_generator.seed()
+
+
+def initial_seed() -> int:
+    return default_generator.initial_seed()
+
+
+def get_rng_state():
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state) -> None:
+    default_generator.set_state(new_state)
+
+
+# --- samplers used by factories and in-place fills ------------------------------------------
+def _float_sample(xp, rng, fn, shape, np_dtype, *args):
+    if np_dtype.kind != "f":
+        np_dtype = numpy.dtype(numpy.float32)
+    if np_dtype in (numpy.float32, numpy.float64):
+        return fn(*args, size=shape, dtype=np_dtype) if args else fn(size=shape, dtype=np_dtype)
+    out = fn(*args, size=shape, dtype=numpy.float32) if args else fn(size=shape,
+                                                                     dtype=numpy.float32)
+    return out.astype(np_dtype)
+
+
+def uniform_array(t, low, high, generator=None):
+    """U(low, high) samples with ``t``'s shape, dtype and device."""
+    dev = t._device
+    rng = _generator_for(dev, generator).rng
+    u = _float_sample(dev.xp, rng, rng.random, t._data.shape, t._data.dtype)
+    if low != 0.0 or high != 1.0:
+        u = u * (high - low) + low
+    return u.astype(t._data.dtype, copy=False)
+
+
+def normal_array(t, mean, std, generator=None):
+    """N(mean, std**2) samples with ``t``'s shape, dtype and device."""
+    dev = t._device
+    rng = _generator_for(dev, generator).rng
+    z = _float_sample(dev.xp, rng, rng.standard_normal, t._data.shape, t._data.dtype)
+    if std != 1.0:
+        z = z * std
+    if mean != 0.0:
+        z = z + mean
+    return z.astype(t._data.dtype, copy=False)
+
+
+def randint_array(t, low, high, generator=None):
+    dev = t._device
+    rng = _generator_for(dev, generator).rng
+    return rng.integers(low, high, size=t._data.shape).astype(t._data.dtype, copy=False)
+
+
+def permutation_array(device, n, generator=None):
+    rng = _generator_for(device, generator).rng
+    return rng.permutation(n)

@@ -1,0 +1,1 @@
+"""eagergrad.utils.data: Dataset, Sampler, DataLoader."""
