@@ -190,7 +190,8 @@ def to_device(arr, dev: Device):
     """Copies ``arr`` (numpy or cupy) to ``dev``; returns ``arr`` when it is already there."""
     xp = xp_of(dev)
     if xp is numpy:
-        return to_host(arr)
+        # A move between two numpy-backed devices (cpu and a test device) must not alias.
+        return numpy.array(arr) if isinstance(arr, numpy.ndarray) else to_host(arr)
     if dev.type == "cuda":
         with cupy.cuda.Device(dev.index):
             return cupy.asarray(arr)
@@ -254,3 +255,31 @@ def _jsonable(obj):
     if isinstance(obj, (numpy.integer,)):
         return int(obj)
     return obj
+
+
+# --- pinned host memory (owned by utils.data: DataLoader(pin_memory=True)) ------------------
+def pin_memory(arr):
+    """A copy of the numpy array ``arr`` in page-locked (pinned) host memory.
+
+    Pinned memory makes host-to-GPU copies faster and lets them run asynchronously. Without a
+    usable cupy there is nothing to pin for, and ``arr`` itself is returned.
+    """
+    cp = _load_cupy()
+    if not cp or not isinstance(arr, numpy.ndarray):
+        return arr
+    import cupyx
+
+    out = cupyx.empty_pinned(arr.shape, dtype=arr.dtype)
+    out[...] = arr
+    return out
+
+
+# --- convolution and pooling helpers (owner: nn conv/pooling) ---------------------------------
+def as_strided(xp, x, shape, strides):
+    """A strided view of ``x`` (numpy/cupy ``lib.stride_tricks.as_strided``); strides in bytes.
+
+    Callers must only read from the view (windows overlap) or copy it.
+    """
+    if xp is numpy:
+        return numpy.lib.stride_tricks.as_strided(x, shape, strides, writeable=False)
+    return xp.lib.stride_tricks.as_strided(x, shape, strides)

@@ -143,8 +143,10 @@ def promote_types(a: dtype, b: dtype) -> dtype:
     """The smallest dtype both ``a`` and ``b`` convert to (torch.promote_types)."""
     if a is b:
         return a
-    # NOTE: torch's lattice equals numpy's for these types, except that uint8 with int8 gives
-    # int16 in both, and bool with anything gives the other: numpy agrees on both.
+    # NOTE: numpy widens int + float to a float wide enough for the int (int32 + float16 ->
+    # float64); torch keeps the float operand's type. Within a category the lattices agree.
+    if a._category != b._category and _FLOAT in (a._category, b._category):
+        return a if a._category == _FLOAT else b
     return _FROM_NP[numpy.promote_types(a.np, b.np)]
 
 

@@ -65,7 +65,8 @@ def tensor_repr(t) -> str:
             fmt = _float_formatter(data)
             formatter = {"float_kind": fmt}
         elif kind == "b":
-            formatter = {"bool": lambda v: "True" if v else "False"}
+            width = 5 if not data.all() else 4
+            formatter = {"bool": lambda v: ("True" if v else "False").rjust(width)}
         else:
             formatter = None
         body = numpy.array2string(

@@ -281,7 +281,7 @@ class Tensor:
 
     def numpy(self, *, force: bool = False) -> numpy.ndarray:
         """The numpy array behind a cpu tensor (shared memory)."""
-        if self._device.xp is not numpy:
+        if self._device.type != "cpu":
             if force:
                 return _backend.to_host(self._data)
             raise TypeError(
@@ -296,7 +296,7 @@ class Tensor:
         return _asarray(self._data)
 
     def __array__(self, dtype=None, copy=None):
-        if self._device.xp is not numpy:
+        if self._device.type != "cpu":
             raise TypeError(
                 f"can't convert {self._device} device type tensor to numpy. Use Tensor.cpu() "
                 "to copy the tensor to host memory first."

@@ -31,19 +31,38 @@ class Op(Node):
 
     @classmethod
     def apply(cls, *inputs, **params):
+        # NOTE: this runs for every op, forward and backward: the one- and two-input cases are
+        # written out so the common path makes no lists and no generator calls.
         ctx = _new(cls)
-        dev = inputs[0]._device
-        for t in inputs:
-            if t._device is not dev:
-                raise _device_mismatch(inputs)
+        n = len(inputs)
+        x = inputs[0]
+        dev = x._device
         ctx.xp = dev.xp
-        if _mode.enabled:
+        if n == 1:
+            if _mode.enabled and x.requires_grad:
+                ctx.needs_input_grad = (True,)
+                return ctx._record(inputs, cls.forward(ctx, x._data, **params), dev, Tensor)
+            out = cls.forward(ctx, x._data, **params)
+        elif n == 2:
+            y = inputs[1]
+            if y._device is not dev:
+                raise _device_mismatch(inputs)
+            if _mode.enabled and (x.requires_grad or y.requires_grad):
+                ctx.needs_input_grad = (x.requires_grad, y.requires_grad)
+                out = cls.forward(ctx, x._data, y._data, **params)
+                return ctx._record(inputs, out, dev, Tensor)
+            out = cls.forward(ctx, x._data, y._data, **params)
+        else:
             for t in inputs:
-                if t.requires_grad:
-                    ctx.needs_input_grad = tuple([u.requires_grad for u in inputs])
-                    out = cls.forward(ctx, *[u._data for u in inputs], **params)
+                if t._device is not dev:
+                    raise _device_mismatch(inputs)
+            if _mode.enabled:
+                needs = tuple([t.requires_grad for t in inputs])
+                if True in needs:
+                    ctx.needs_input_grad = needs
+                    out = cls.forward(ctx, *[t._data for t in inputs], **params)
                     return ctx._record(inputs, out, dev, Tensor)
-        out = cls.forward(ctx, *[u._data for u in inputs], **params)
+            out = cls.forward(ctx, *[t._data for t in inputs], **params)
         if type(out) is tuple:
             return tuple([_make(o, dev) for o in out])
         return _make(out, dev)

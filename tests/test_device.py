@@ -1,0 +1,89 @@
+"""Device logic without a GPU: a numpy-backed test device stands in for a second device.
+
+``_backend._register_test_device`` adds a device type whose arrays are numpy arrays but which the
+library treats as separate from cpu, so propagation, mismatch errors and explicit moves are
+tested on every machine. The same tests run on real cuda where a GPU is present.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import eagergrad as eg
+from eagergrad import _backend
+
+TESTDEV = _backend._register_test_device("testdev")
+
+
+@pytest.fixture(params=["testdev", pytest.param("cuda", marks=[
+    pytest.mark.cuda, pytest.mark.skipif(not eg.cuda.is_available(), reason="no CUDA GPU")])])
+def other(request):
+    return eg.device(request.param)
+
+
+def test_device_objects():
+    assert eg.device("cpu") is eg.device("cpu")
+    assert str(eg.device("cpu")) == "cpu" and repr(eg.device("cpu")) == "device(type='cpu')"
+    with pytest.raises(RuntimeError, match="Expected one of cpu, cuda"):
+        eg.device("tpu")
+
+
+def test_cuda_queries_without_gpu():
+    if eg.cuda.is_available():
+        pytest.skip("a GPU is present")
+    assert eg.cuda.device_count() == 0
+    with pytest.raises(RuntimeError, match="CUDA"):
+        eg.zeros(2, device="cuda")
+    with pytest.raises(RuntimeError, match="CUDA"):
+        eg.ones(2).cuda()
+
+
+def test_move_and_back(other):
+    x = eg.tensor([1.0, 2.0])
+    y = x.to(other)
+    assert y.device == other and x.device == "cpu"
+    z = y.cpu()
+    assert z.device == "cpu" and z.tolist() == [1.0, 2.0]
+    y.add_(1)
+    assert x.tolist() == [1.0, 2.0], "a move must copy, never alias"
+
+
+def test_ops_propagate_device(other):
+    x = eg.ones(2, 3, device=other)
+    y = (x * 2 + 1).exp().sum(1)
+    assert y.device == other
+
+
+def test_mixed_devices_raise_torchs_message(other):
+    a = eg.ones(2)
+    b = eg.ones(2, device=other)
+    with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device, but "
+                                           "found at least two devices"):
+        a + b
+
+
+def test_numpy_on_non_cpu_device_raises(other):
+    x = eg.ones(2, device=other)
+    with pytest.raises(TypeError, match="Use Tensor.cpu\\(\\) to copy the tensor to host memory"):
+        x.numpy()
+    with pytest.raises(TypeError, match="can't convert"):
+        np.asarray(x)
+
+
+def test_gradient_flows_back_across_a_move(other):
+    x = eg.tensor([1.0, 2.0], requires_grad=True)
+    y = x.to(other) * 3
+    y.sum().backward()
+    assert x.grad.device == "cpu" and x.grad.tolist() == [3.0, 3.0]
+
+
+def test_grads_live_on_the_leaf_device(other):
+    w = eg.ones(3, device=other, requires_grad=True)
+    (w * w).sum().backward()
+    assert w.grad.device == other
+
+
+def test_python_scalars_do_not_move_data(other):
+    x = eg.ones(2, device=other)
+    assert (x * 2.0 + 1).device == other
