@@ -60,6 +60,7 @@ class Tensor:
     _retains_grad = False
     _hooks = None
     _post_acc_hooks = None
+    _engine_owned = False  # a gradient sum the engine allocated and may add into in place
     __array_priority__ = 1000  # numpy defers ``ndarray + tensor`` to Tensor.__radd__
 
     def __init__(self, *args, **kwargs):
@@ -1253,3 +1254,5 @@ from . import _format  # noqa: E402
 from . import _ops as _F  # noqa: E402
 from . import random as _random  # noqa: E402
 from .autograd import engine as _engine  # noqa: E402
+
+_engine._TENSOR = Tensor

@@ -5,7 +5,7 @@ from __future__ import annotations
 import weakref
 
 from .._tensor import Tensor
-from .function import FunctionCtx, _anomaly, _DEBUG, _SavedEntry
+from .function import _DEBUG, _INPUT, _OUTPUT, FunctionCtx, _anomaly, _sequence
 from .grad_mode import _mode
 
 __all__ = ["apply_function"]
@@ -101,12 +101,13 @@ def _record(ctx, args, outs, dev):
     edges = []
     for a in args:
         if isinstance(a, Tensor) and a.requires_grad:
-            target = (a.grad_fn, a._output_nr) if a.grad_fn is not None else (a, 0)
+            target = (a.grad_fn, a._output_nr) if a.grad_fn is not None else (a, -1)
             edges.append((target[0], target[1], a._data.shape, a._data.dtype))
         else:
             edges.append(None)
     ctx._edges = tuple(edges)
     ctx._dev = dev
+    ctx._seq = next(_sequence)
     if _DEBUG or _anomaly[0]:
         import traceback
 
@@ -139,16 +140,11 @@ def _record(ctx, args, outs, dev):
         entry = None
         for j, o in enumerate(result):
             if o is t or (isinstance(o, Tensor) and t._data is o._data and o.grad_fn is ctx):
-                ref = weakref.ref(o)
-                if j == 0:
-                    ctx._out_ref = ref
-                    entry = _SavedEntry(1, o._data, o._version, 0)
-                else:
-                    entry = _SavedEntry(1, o._data, (o._version, ref), j)
+                entry = (_OUTPUT, o._data, o._version, j, weakref.ref(o))
                 break
         if entry is None:
             root = t._base if t._base is not None else t
-            entry = _SavedEntry(0, t, root._version)
+            entry = (_INPUT, t, root._version, 0, None)
         entries.append(entry)
     ctx._saved = tuple(entries)
     return tuple(result)

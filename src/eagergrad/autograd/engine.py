@@ -7,10 +7,15 @@ has run, so memory is released during the walk.
 
 from __future__ import annotations
 
+from heapq import heappop, heappush
+
 from .function import _FREED, Node, _anomaly
 from .grad_mode import _mode
 
 __all__ = ["backward", "grad"]
+
+# The Tensor class, bound by _tensor.py once it exists (NOTE [import cycle] there).
+_TENSOR = None
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
@@ -167,24 +172,25 @@ def _needed_nodes(order, capture_ids, only_ids, capture_nodes):
 
 
 def _run(tensors, root_grads, retain_graph, create_graph, capture, only):
-    from .._tensor import Tensor
-
     capture_map, capture_inputs = capture if capture is not None else (None, ())
-    # Gradients waiting for each node: a Tensor, or a list for multi-output nodes.
+    # NOTE [Order of the walk]
+    # A node always has a higher sequence number than the nodes of its inputs, so taking the
+    # pending node with the highest number first runs every node after all its consumers have
+    # added their gradients, with no separate topological sort. ``pending`` holds the summed
+    # gradient of each waiting node (a list for multi-output nodes) and is popped as a node
+    # runs, which releases gradients as the walk proceeds.
     pending = {}
-    roots = []
+    heap = []
     handed = {}  # see NOTE [Leaf gradients are never aliased]
     for t, g in zip(tensors, root_grads):
         handed[_storage_key(g._data)] = True
         fn = t.grad_fn
         if fn is None:
             _deliver_leaf(t, g, capture_map, only, create_graph, handed)
-            continue
-        _add_pending(pending, fn, t._output_nr, g, create_graph)
-        roots.append(fn)
-    if not roots:
+        else:
+            _add_pending(pending, heap, fn, t._output_nr, g, create_graph)
+    if not heap:
         return
-    order = _topo_order(roots)
     # Non-leaf tensors whose gradient grad() returns: captured as their node is reached.
     capture_nodes = {}
     for t in capture_inputs:
@@ -192,47 +198,90 @@ def _run(tensors, root_grads, retain_graph, create_graph, capture, only):
             capture_nodes.setdefault(t.grad_fn, []).append(t)
     needed = None
     if capture is not None or only is not None:
+        order = _topo_order([node for _, node in heap])
         needed = _needed_nodes(order, capture_map or {}, only or {}, capture_nodes)
+    fast_leaves = capture_map is None and only is None and not create_graph
     prev_mode = _mode.enabled
     _mode.enabled = create_graph
     try:
-        for node in reversed(order):
-            g = pending.pop(node, None)
-            if g is None:
-                continue
-            if node._pre_hooks is not None or node in capture_nodes:
+        while heap:
+            node = heappop(heap)[1]
+            g = pending.pop(node)
+            if node._pre_hooks is not None or (capture_nodes and node in capture_nodes):
                 g = _run_pre_hooks(node, g, capture_nodes, capture_map)
             if needed is not None and node not in needed:
                 continue
             grads_in = _call_backward(node, g, create_graph)
             if not retain_graph:
                 node._saved = _FREED
-            _route(node, grads_in, pending, capture_map, only, create_graph, handed, Tensor)
+            for edge, gi in zip(node._edges, grads_in):
+                if edge is None or gi is None:
+                    continue
+                target, nr, shape, dt = edge
+                data = gi._data
+                if data.shape != shape or data.dtype is not dt:
+                    gi = _conform(node, edge, gi)
+                    data = gi._data
+                if nr >= 0:
+                    _add_pending(pending, heap, target, nr, gi, create_graph)
+                    continue
+                if fast_leaves and target._hooks is None:
+                    prev = target.grad
+                    if prev is not None and not prev.requires_grad and prev._data.shape == shape:
+                        prev._data += data  # in place, as torch's AccumulateGrad
+                        continue
+                _deliver_leaf(target, gi, capture_map, only, create_graph, handed)
     finally:
         _mode.enabled = prev_mode
 
 
-def _add_pending(pending, node, nr, g, create_graph):
-    n = node._n_outputs
+def _conform(node, edge, gi):
+    """Sums a broadcast gradient back to its input's shape and casts it to its dtype."""
+    target, nr, shape, dt = edge
+    data = gi._data
+    if data.shape != shape:
+        if node.broadcasting:
+            from .._ops.shape import sum_to
+
+            gi = sum_to(gi, shape)
+        else:
+            raise RuntimeError(
+                f"Function {node.name()} returned an invalid gradient at index "
+                f"{node._edges.index(edge)} - got {list(data.shape)} but expected shape "
+                f"compatible with {list(shape)}" + node._creation_hint()
+            )
+    if gi._data.dtype != dt:
+        gi = gi.to(_dtype_of(dt))
+    return gi
+
+
+def _add_pending(pending, heap, node, nr, g, create_graph):
     prev = pending.get(node)
-    if n == 1:
+    if prev is None:
+        heappush(heap, (-node._seq, node))
+    if node._n_outputs == 1:
         pending[node] = g if prev is None else _accumulate(prev, g, create_graph)
         return
     if prev is None:
-        prev = pending[node] = [None] * n
+        prev = pending[node] = [None] * node._n_outputs
     prev[nr] = g if prev[nr] is None else _accumulate(prev[nr], g, create_graph)
 
 
 def _accumulate(a, b, create_graph):
+    """a + b; in place into ``a`` when the engine allocated it (nobody else can see it)."""
     if create_graph:
         return a + b
-    from .._tensor import Tensor
-
-    return Tensor._make(a._data + b._data, a._device)
+    data = a._data
+    if a._engine_owned and data.shape == b._data.shape:
+        data += b._data
+        return a
+    out = _TENSOR._make(data + b._data, a._device)
+    out._engine_owned = True
+    return out
 
 
 def _call_backward(node, g, create_graph):
-    if node.once_differentiable and create_graph:
+    if create_graph and node.once_differentiable:
         raise RuntimeError(
             f"{node.name()}: this op's backward is not differentiable (once_differentiable), "
             "so create_graph=True / higher-order gradients cannot pass through it."
@@ -261,39 +310,11 @@ def _call_backward(node, g, create_graph):
 
 def _materialize(node, gs):
     """Missing gradients of a multi-output node become zeros (torch's materialize_grads)."""
-    from .._tensor import Tensor
-
     xp = node.xp
     return [
-        Tensor._make(xp.zeros(shape, dtype=dt), node._dev) if g is None else g
+        _TENSOR._make(xp.zeros(shape, dtype=dt), node._dev) if g is None else g
         for g, (shape, dt) in zip(gs, node._out_meta)
     ]
-
-
-def _route(node, grads_in, pending, capture_map, only, create_graph, handed, Tensor):
-    """Sends each input gradient to the node or leaf it belongs to."""
-    for edge, gi in zip(node._edges, grads_in):
-        if edge is None or gi is None:
-            continue
-        target, nr, shape, dt = edge
-        data = gi._data
-        if data.shape != shape:
-            if node.broadcasting:
-                from .._ops.shape import sum_to
-
-                gi = sum_to(gi, shape)
-            else:
-                raise RuntimeError(
-                    f"Function {node.name()} returned an invalid gradient at index "
-                    f"{node._edges.index(edge)} - got {list(data.shape)} but expected shape "
-                    f"compatible with {list(shape)}" + node._creation_hint()
-                )
-        if gi._data.dtype is not dt and gi._data.dtype != dt:
-            gi = gi.to(_dtype_of(dt))
-        if isinstance(target, Node):
-            _add_pending(pending, target, nr, gi, create_graph)
-        else:
-            _deliver_leaf(target, gi, capture_map, only, create_graph, handed)
 
 
 def _dtype_of(np_dtype):

@@ -7,6 +7,7 @@ hangs off the output tensor's ``grad_fn``; there is no global tape.
 
 from __future__ import annotations
 
+import itertools
 import os
 import traceback
 import weakref
@@ -19,16 +20,10 @@ _DEBUG = os.environ.get("EAGERGRAD_DEBUG", "") not in ("", "0")
 _FREED = object()  # marks saved tensors released after backward
 
 
-class _SavedEntry:
-    """One saved tensor: an input (kept as the Tensor), the output, or a constant array."""
-
-    __slots__ = ("kind", "obj", "version", "nr")
-
-    def __init__(self, kind, obj, version, nr=0):
-        self.kind = kind
-        self.obj = obj
-        self.version = version
-        self.nr = nr
+# A saved value is a tuple ``(kind, obj, version, output_nr, weakref_to_output)``:
+# kind _INPUT keeps the input Tensor, _OUTPUT the output's array (a Tensor is rebuilt on unpack,
+# so the node never holds its own output: no reference cycle), _CONST a constant array.
+_INPUT, _OUTPUT, _CONST = 0, 1, 2
 
 
 class Node:
@@ -37,7 +32,7 @@ class Node:
     Attributes set by ``apply`` when the graph is recorded:
         _edges: one entry per input, ``None`` when that input needs no gradient, else
             ``(target, output_nr, shape, numpy_dtype)`` where target is the input's ``grad_fn``
-            or, for a leaf, the leaf Tensor itself.
+            or, for a leaf, the leaf Tensor itself with output_nr -1.
         needs_input_grad: a bool per input.
     """
 
@@ -47,9 +42,9 @@ class Node:
     _saved = ()
     _dev = None
     needs_input_grad = ()
+    _seq = 0  # creation order: the engine runs later nodes first
     _n_outputs = 1
     _out_meta = None
-    _out_ref = None
     _nondiff = None
     _pre_hooks = None
     _post_hooks = None
@@ -86,23 +81,20 @@ class Node:
     def _unpack(self, entry, i):
         from .._tensor import Tensor
 
-        kind = entry.kind
-        if kind == 0:  # input
-            t = entry.obj
-            root = t._base if t._base is not None else t
-            if root._version != entry.version:
-                self._raise_modified(t, root._version, entry.version, f"input {i}")
-            return t
-        if kind == 1:  # output: a fresh tensor on the same storage, produced by this node
-            ref = self._out_ref if entry.nr == 0 else entry.version[1]
-            out = ref() if ref is not None else None
-            expected = entry.version if entry.nr == 0 else entry.version[0]
+        kind, obj, version, nr, ref = entry
+        if kind == _INPUT:
+            root = obj._base if obj._base is not None else obj
+            if root._version != version:
+                self._raise_modified(obj, root._version, version, f"input {i}")
+            return obj
+        if kind == _OUTPUT:
+            out = ref()
             if out is not None:
                 root = out._base if out._base is not None else out
-                if root._version != expected:
-                    self._raise_modified(out, root._version, expected, f"output {entry.nr}")
-            return Tensor._make(entry.obj, self._dev, True, self, entry.nr)
-        return Tensor._make(entry.obj, self._dev)
+                if root._version != version:
+                    self._raise_modified(out, root._version, version, f"output {nr}")
+            return Tensor._make(obj, self._dev, True, self, nr)
+        return Tensor._make(obj, self._dev)
 
     def _raise_modified(self, t, now, expected, which):
         msg = (
@@ -167,58 +159,63 @@ class Node:
             if t.requires_grad:
                 fn = t.grad_fn
                 data = t._data
-                target = (fn, t._output_nr) if fn is not None else (t, 0)
-                edges.append((target[0], target[1], data.shape, data.dtype))
+                if fn is None:  # a leaf: output_nr -1 tells the engine to accumulate into .grad
+                    edges.append((t, -1, data.shape, data.dtype))
+                else:
+                    edges.append((fn, t._output_nr, data.shape, data.dtype))
             else:
                 edges.append(None)
-        self._edges = tuple(edges)
+        self._edges = edges
         self._dev = device
+        self._seq = next(_sequence)
         if _DEBUG or _anomaly[0]:
             self._stack = traceback.format_stack(limit=12)[:-3]
-        nondiff = self._nondiff
-        if isinstance(outs, tuple):
-            self._n_outputs = len(outs)
-            self._out_meta = tuple((o.shape, o.dtype) for o in outs)
-            result = tuple(
-                tensor_cls._make(o, device)
-                if (nondiff is not None and any(o is n for n in nondiff))
-                else tensor_cls._make(o, device, True, self, i)
-                for i, o in enumerate(outs)
-            )
-            self._save_entries(inputs, None, None)
-            return result
-        if not outs.dtype.kind == "f":
+        if type(outs) is tuple:
+            return self._record_outputs(inputs, outs, device, tensor_cls)
+        if outs.dtype.kind != "f":
             # NOTE: integer/bool outputs never require grad (torch's rule).
-            self._save_entries(inputs, None, None)
+            self._saved = ()
             return tensor_cls._make(outs, device)
         out = tensor_cls._make(outs, device, True, self, 0)
-        self._save_entries(inputs, outs, out)
+        if self._saved:
+            self._save_entries(inputs, (out,), (outs,))
         return out
 
-    def _save_entries(self, inputs, out_array, out_tensor):
-        saved = self._saved
-        if not saved:
-            self._saved = ()
-            return
+    def _record_outputs(self, inputs, outs, device, tensor_cls):
+        nondiff = self._nondiff or ()
+        self._n_outputs = len(outs)
+        self._out_meta = tuple((o.shape, o.dtype) for o in outs)
+        result = tuple(
+            tensor_cls._make(o, device)
+            if (o.dtype.kind != "f" or any(o is n for n in nondiff))
+            else tensor_cls._make(o, device, True, self, i)
+            for i, o in enumerate(outs)
+        )
+        if self._saved:
+            self._save_entries(inputs, result, outs)
+        return result
+
+    def _save_entries(self, inputs, outputs, raw_outputs):
         entries = []
-        for a in saved:
-            entry = None
+        for a in self._saved:
             for t in inputs:
                 if t._data is a:
                     root = t._base if t._base is not None else t
-                    entry = _SavedEntry(0, t, root._version)
+                    entries.append((_INPUT, t, root._version, 0, None))
                     break
-            if entry is None:
-                if a is out_array and out_array is not None:
-                    entry = _SavedEntry(1, a, 0)
-                    self._out_ref = weakref.ref(out_tensor)
+            else:
+                for o, raw in zip(outputs, raw_outputs):
+                    # ``raw`` may be a numpy scalar that _make turned into a 0-d array
+                    if (raw is a or o._data is a) and o.grad_fn is self:
+                        entries.append((_OUTPUT, o._data, 0, o._output_nr, weakref.ref(o)))
+                        break
                 else:
-                    entry = _SavedEntry(2, a, 0)
-            entries.append(entry)
-        self._saved = tuple(entries)
+                    entries.append((_CONST, a, 0, 0, None))
+        self._saved = entries
 
 
 _anomaly = [False]  # set by eg.autograd.set_detect_anomaly
+_sequence = itertools.count(1)
 
 
 class _AccumulateGrad:

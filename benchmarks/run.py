@@ -1,0 +1,136 @@
+"""Benchmark suite: each (workload, implementation) runs in a fresh process; one table of ratios.
+
+Usage:
+    python benchmarks/run.py                 # all workloads
+    python benchmarks/run.py W1 W2 --time 3  # some workloads, ~3 s of timing each
+
+Prints median time per step (min-max) for eagergrad, hand-written numpy (manual gradients: the
+practical limit for a numpy library) and torch CPU (when installed), with ratios measured in the
+same run. Machines are noisy: compare ratios, not absolute times across runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+
+def measure(workload: str, impl: str, seconds: float) -> dict:
+    """Times one implementation in this process: warm-up, then repeated steps."""
+    from benchmarks.workloads import WORKLOADS
+
+    step = WORKLOADS[workload]["impls"][impl]()
+    for _ in range(3):
+        step()
+    times = []
+    start = time.perf_counter()
+    while (time.perf_counter() - start < seconds and len(times) < 2000) or len(times) < 5:
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    times.sort()
+    return {"median": times[len(times) // 2], "min": times[0], "max": times[-1], "n": len(times)}
+
+
+def _run_child(workload, impl, seconds):
+    cmd = [sys.executable, os.path.abspath(__file__), "--child", workload, impl,
+           "--time", str(seconds)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr else "failed"}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _have_torch() -> bool:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def machine_info() -> str:
+    import numpy
+
+    parts = [platform.processor() or platform.machine(), f"{os.cpu_count()} cores",
+             f"Python {platform.python_version()}", f"numpy {numpy.__version__}"]
+    try:
+        import torch
+
+        parts.append(f"torch {torch.__version__} ({torch.get_num_threads()} threads)")
+    except ImportError:
+        parts.append("torch not installed")
+    import eagergrad
+
+    parts.append(f"eagergrad {eagergrad.__version__}")
+    return ", ".join(parts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("workloads", nargs="*")
+    parser.add_argument("--time", type=float, default=2.0, help="seconds of timing per cell")
+    parser.add_argument("--child", nargs=2, metavar=("WORKLOAD", "IMPL"), help=argparse.SUPPRESS)
+    parser.add_argument("--json", help="also write the results to this file")
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure(args.child[0], args.child[1], args.time)))
+        return
+    from benchmarks.workloads import W2_FLOP, W6_FLOP, WORKLOADS
+
+    names = args.workloads or list(WORKLOADS)
+    impls = ["eagergrad", "numpy"] + (["torch"] if _have_torch() else [])
+    print(f"machine: {machine_info()}")
+    results = {}
+    header = f"{'workload':<52} {'unit':>6} " + " ".join(f"{i:>24}" for i in impls)
+    header += "   eg/numpy  eg/torch"
+    print(header)
+    for name in names:
+        w = WORKLOADS[name]
+        row = {}
+        for impl in impls:
+            if impl in w["impls"]:
+                row[impl] = _run_child(name, impl, args.time)
+        results[name] = row
+        cells = []
+        for impl in impls:
+            r = row.get(impl)
+            if r is None:
+                cells.append(f"{'-':>24}")
+            elif "error" in r:
+                cells.append(f"{'error':>24}")
+            else:
+                s = w["scale"]
+                cells.append(f"{r['median'] * s:9.2f} ({r['min'] * s:.2f}-{r['max'] * s:.2f})"
+                             .rjust(24))
+        ratios = []
+        for other in ("numpy", "torch"):
+            a, b = row.get("eagergrad"), row.get(other)
+            if a and b and "error" not in a and "error" not in b:
+                ratios.append(f"{a['median'] / b['median']:9.2f}x")
+            else:
+                ratios.append(f"{'-':>10}")
+        print(f"{name + ' ' + w['title']:<52} {w['unit']:>6} " + " ".join(cells) + " "
+              + " ".join(ratios))
+        for impl, r in row.items():
+            if "error" in r:
+                print(f"    {impl}: {r['error']}")
+    if "W6" in results and "numpy" in results["W6"] and "error" not in results["W6"]["numpy"]:
+        gflops = W6_FLOP / results["W6"]["numpy"]["median"] / 1e9
+        print(f"sgemm through numpy: {gflops:.0f} GFLOP/s; W2's matmul FLOP floor: "
+              f"{W2_FLOP / (gflops * 1e9) * 1e3:.1f} ms")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"machine": machine_info(), "results": results}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

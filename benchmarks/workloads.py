@@ -1,0 +1,299 @@
+"""Benchmark workloads: each has an eagergrad, a hand-written numpy and a torch implementation.
+
+Every ``make_<impl>`` returns a zero-argument ``step`` that runs one timed unit of work
+(forward + backward, plus an update where the workload has one). Implementations compute the
+same thing, so their times are comparable as ratios within one run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# --- W1: 200 small elementwise ops on (16, 16), then backward -------------------------------
+W1_REPEATS = 50  # 4 ops per repeat
+
+
+def w1_eagergrad():
+    import eagergrad as eg
+
+    eg.manual_seed(0)
+    x = eg.randn(16, 16, requires_grad=True)
+    a = eg.randn(16, 16, requires_grad=True)
+    b = eg.randn(16, 16, requires_grad=True)
+
+    def step():
+        y = x
+        for _ in range(W1_REPEATS):
+            y = y * a
+            y = y + b
+            y = y.tanh()
+            y = y - a
+        y.sum().backward()
+        x.grad = a.grad = b.grad = None
+
+    return step
+
+
+def w1_torch():
+    import torch
+
+    torch.manual_seed(0)
+    x = torch.randn(16, 16, requires_grad=True)
+    a = torch.randn(16, 16, requires_grad=True)
+    b = torch.randn(16, 16, requires_grad=True)
+
+    def step():
+        y = x
+        for _ in range(W1_REPEATS):
+            y = y * a
+            y = y + b
+            y = y.tanh()
+            y = y - a
+        y.sum().backward()
+        x.grad = a.grad = b.grad = None
+
+    return step
+
+
+def w1_numpy():
+    rng = np.random.default_rng(0)
+    x, a, b = (rng.standard_normal((16, 16)).astype(np.float32) for _ in range(3))
+
+    def step():
+        ys = []  # tanh outputs, and the inputs to each multiplication
+        y = x
+        for _ in range(W1_REPEATS):
+            ys.append(y)
+            y = np.tanh(y * a + b)
+            ys.append(y)
+            y = y - a
+        g = np.ones_like(y)
+        ga = np.zeros_like(a)
+        gb = np.zeros_like(b)
+        for i in range(W1_REPEATS - 1, -1, -1):
+            ga -= g
+            t = ys[2 * i + 1]
+            g = g * (1 - t * t)
+            gb += g
+            ga += g * ys[2 * i]
+            g = g * a
+        return g, ga, gb
+
+    return step
+
+
+# --- W2: MLP 784-1024-1024-10, batch 256, cross-entropy, SGD step ----------------------------
+def _mlp_data(seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((256, 784)).astype(np.float32)
+    y = rng.integers(0, 10, 256)
+    dims = [784, 1024, 1024, 10]
+    ws = [(rng.standard_normal((i, o)) / np.sqrt(i)).astype(np.float32)
+          for i, o in zip(dims[:-1], dims[1:])]
+    bs = [np.zeros(o, dtype=np.float32) for o in dims[1:]]
+    return x, y, ws, bs
+
+
+LR = 0.01
+
+
+def w2_eagergrad():
+    import eagergrad as eg
+
+    x, y, ws, bs = _mlp_data()
+    x, y = eg.tensor(x), eg.tensor(y)
+    params = [eg.tensor(p, requires_grad=True) for p in ws + bs]
+    w1, w2, w3, b1, b2, b3 = params
+    rows = eg.arange(256)
+
+    def step():
+        h = (x @ w1 + b1).relu()
+        h = (h @ w2 + b2).relu()
+        logits = h @ w3 + b3
+        loss = -logits.log_softmax(1)[rows, y].mean()
+        loss.backward()
+        with eg.no_grad():
+            for p in params:
+                p -= LR * p.grad
+                p.grad = None
+        return loss
+
+    return step
+
+
+def w2_torch():
+    import torch
+
+    x, y, ws, bs = _mlp_data()
+    x, y = torch.tensor(x), torch.tensor(y)
+    params = [torch.tensor(p, requires_grad=True) for p in ws + bs]
+    w1, w2, w3, b1, b2, b3 = params
+    rows = torch.arange(256)
+
+    def step():
+        h = (x @ w1 + b1).relu()
+        h = (h @ w2 + b2).relu()
+        logits = h @ w3 + b3
+        loss = -logits.log_softmax(1)[rows, y].mean()
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= LR * p.grad
+                p.grad = None
+        return loss
+
+    return step
+
+
+def w2_numpy():
+    x, y, ws, bs = _mlp_data()
+    w1, w2, w3 = ws
+    b1, b2, b3 = bs
+    n = x.shape[0]
+    rows = np.arange(n)
+
+    def step():
+        a1 = x @ w1 + b1
+        h1 = np.maximum(a1, 0)
+        a2 = h1 @ w2 + b2
+        h2 = np.maximum(a2, 0)
+        logits = h2 @ w3 + b3
+        z = logits - logits.max(1, keepdims=True)
+        e = np.exp(z)
+        s = e.sum(1, keepdims=True)
+        loss = -(z[rows, y] - np.log(s[:, 0])).mean()
+        g = e / s
+        g[rows, y] -= 1
+        g /= n
+        gw3 = h2.T @ g
+        gb3 = g.sum(0)
+        g = g @ w3.T
+        g *= a2 > 0
+        gw2 = h1.T @ g
+        gb2 = g.sum(0)
+        g = g @ w2.T
+        g *= a1 > 0
+        gw1 = x.T @ g
+        gb1 = g.sum(0)
+        for p, gp in ((w1, gw1), (w2, gw2), (w3, gw3), (b1, gb1), (b2, gb2), (b3, gb3)):
+            p -= LR * gp
+        return loss
+
+    return step
+
+
+# --- W5: 4M float32 elements through 10 elementwise ops and backward -------------------------
+W5_N = 4 * 1024 * 1024
+
+
+def _w5_data():
+    rng = np.random.default_rng(0)
+    return [rng.standard_normal(W5_N).astype(np.float32) * 0.5 for _ in range(4)]
+
+
+def _w5_chain(x, a, b, c):
+    y = x * a  # 1
+    y = y + b  # 2
+    y = y.tanh()  # 3
+    y = y * c  # 4
+    y = y - a  # 5
+    y = y * b  # 6
+    y = y + c  # 7
+    y = y.tanh()  # 8
+    y = y * a  # 9
+    y = y + b  # 10
+    return y
+
+
+def w5_eagergrad():
+    import eagergrad as eg
+
+    x, a, b, c = (eg.tensor(v) for v in _w5_data())
+    x.requires_grad_(True)
+
+    def step():
+        _w5_chain(x, a, b, c).sum().backward()
+        x.grad = None
+
+    return step
+
+
+def w5_torch():
+    import torch
+
+    x, a, b, c = (torch.tensor(v) for v in _w5_data())
+    x.requires_grad_(True)
+
+    def step():
+        _w5_chain(x, a, b, c).sum().backward()
+        x.grad = None
+
+    return step
+
+
+def w5_numpy():
+    x, a, b, c = _w5_data()
+
+    def step():
+        t1 = np.tanh(x * a + b)
+        t2 = np.tanh((t1 * c - a) * b + c)
+        # y = t2 * a + b; d y.sum() / dx by hand
+        g = a * (1 - t2 * t2)
+        g *= b
+        g *= c
+        g *= 1 - t1 * t1
+        g *= a
+        return g
+
+    return step
+
+
+# --- W6: sgemm 2048^3 (the machine's compute ceiling) ---------------------------------------
+def w6_numpy():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((2048, 2048)).astype(np.float32)
+    b = rng.standard_normal((2048, 2048)).astype(np.float32)
+
+    def step():
+        return a @ b
+
+    return step
+
+
+def w6_eagergrad():
+    import eagergrad as eg
+
+    a, b = eg.randn(2048, 2048), eg.randn(2048, 2048)
+
+    def step():
+        return a @ b
+
+    return step
+
+
+def w6_torch():
+    import torch
+
+    a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
+
+    def step():
+        return a @ b
+
+    return step
+
+
+W6_FLOP = 2 * 2048**3
+# W2's matmul FLOPs per step: forward, grad w.r.t. weights, grad w.r.t. hidden inputs.
+W2_FLOP = 2 * 256 * (784 * 1024 + 1024 * 1024 + 1024 * 10) * 3 - 2 * 256 * 784 * 1024
+
+WORKLOADS = {
+    "W1": dict(title="200 small elementwise ops (16x16) + backward", unit="us/op",
+               scale=1e6 / (4 * W1_REPEATS), impls=dict(eagergrad=w1_eagergrad,
+                                                         numpy=w1_numpy, torch=w1_torch)),
+    "W2": dict(title="MLP 784-1024-1024-10 b256 CE + SGD step", unit="ms", scale=1e3,
+               impls=dict(eagergrad=w2_eagergrad, numpy=w2_numpy, torch=w2_torch)),
+    "W5": dict(title="4M-element chain of 10 elementwise ops + backward", unit="ms", scale=1e3,
+               impls=dict(eagergrad=w5_eagergrad, numpy=w5_numpy, torch=w5_torch)),
+    "W6": dict(title="sgemm 2048^3", unit="ms", scale=1e3,
+               impls=dict(eagergrad=w6_eagergrad, numpy=w6_numpy, torch=w6_torch)),
+}
