@@ -44,7 +44,7 @@ from .autograd.grad_mode import (
 )
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import load, save
-from . import autograd, cuda, nn, optim, utils  # noqa: E402
+from . import autograd, cuda, datasets, nn, optim, utils  # noqa: E402
 
 half = float16
 float = float32  # noqa: A001
@@ -66,7 +66,7 @@ __all__ = [
     "get_default_dtype", "set_default_dtype", "promote_types", "set_printoptions",
     "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
     "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state",
-    "autograd", "cuda", "nn", "optim", "utils", "save", "load",
+    "autograd", "cuda", "datasets", "nn", "optim", "utils", "save", "load",
     *_creation_all,
     *[n for n in _ops.__all__ if n not in _INTERNAL],
 ]
