@@ -1,0 +1,1 @@
+"""Tests for eagergrad.optim and gradient clipping."""
