@@ -87,3 +87,20 @@ def test_grads_live_on_the_leaf_device(other):
 def test_python_scalars_do_not_move_data(other):
     x = eg.ones(2, device=other)
     assert (x * 2.0 + 1).device == other
+
+
+def test_device_context_sets_factory_default(other):
+    with other:
+        assert eg.zeros(2).device == other and eg.randn(2).device == other
+        assert eg.tensor([1.0]).device == other and eg.arange(3).device == other
+        assert eg.zeros(1, device="cpu").device == "cpu"
+    assert eg.zeros(2).device == "cpu"
+
+
+def test_set_default_device(other):
+    eg.set_default_device(other)
+    try:
+        assert eg.ones(2).device == other and eg.get_default_device() == other
+    finally:
+        eg.set_default_device(None)
+    assert eg.ones(2).device == "cpu"

@@ -126,3 +126,33 @@ def test_matches_torch(op, idx, sample, dtype):
         np.testing.assert_allclose(go.numpy(), gt.numpy(), atol=max(atol, 1e-4 if dtype ==
                                    "float32" else 1e-9), rtol=1e-3,
                                    err_msg=f"{op.name} grad of input {i} vs torch")
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not eg.cuda.is_available(), reason="no CUDA GPU / cupy")
+@pytest.mark.parametrize("op,idx,sample", SAMPLES, ids=IDS)
+def test_cuda_matches_cpu(op, idx, sample):
+    """Every op on cuda gives the cpu result, values and gradients (numpy vs cupy corners)."""
+    arrays = make_arrays(op, sample, "float64", seed=idx)
+    req = float_input_indices(op, sample) if op.differentiable else ()
+    results = {}
+    for dev in ("cpu", "cuda"):
+        ts = [eg.tensor(a, device=dev) for a in arrays]
+        for i in req:
+            ts[i].requires_grad_(True)
+        outs = _flat(op.fn(eg, *ts))
+        loss = None
+        for o in outs:
+            if o.requires_grad:
+                term = (o * eg.ones_like(o).mul(0.5)).sum()
+                loss = term if loss is None else loss + term
+        if loss is not None:
+            loss.backward()
+        results[dev] = ([o.detach().cpu().numpy() for o in outs],
+                        [ts[i].grad.cpu().numpy() if ts[i].grad is not None else None
+                         for i in req])
+    for a, b in zip(results["cpu"][0], results["cuda"][0]):
+        np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-9, err_msg=f"{op.name} values")
+    for a, b in zip(results["cpu"][1], results["cuda"][1]):
+        if a is not None:
+            np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-9, err_msg=f"{op.name} grads")

@@ -14,7 +14,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from . import _ops
-from ._backend import Device, device
+from ._backend import Device, device, get_default_device, set_default_device
 from ._creation import *  # noqa: F401,F403
 from ._creation import __all__ as _creation_all
 from ._dtype import (
@@ -61,6 +61,7 @@ for _name in _INTERNAL:
 
 __all__ = [
     "__version__", "Tensor", "Size", "dtype", "device", "Device", "Generator",
+    "get_default_device", "set_default_device",
     "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool",
     "half", "float", "double", "short", "int", "long",
     "get_default_dtype", "set_default_dtype", "promote_types", "set_printoptions",

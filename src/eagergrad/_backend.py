@@ -6,9 +6,12 @@ device they run on: they use ``ctx.xp`` and these helpers.
 
 from __future__ import annotations
 
+import threading
+
 import numpy
 
-__all__ = ["device", "Device", "cupy", "cupy_available", "get_device", "index_add", "to_host"]
+__all__ = ["device", "Device", "cupy", "cupy_available", "get_device", "get_default_device",
+           "set_default_device", "index_add", "to_host"]
 
 
 class _CupyPlaceholder:
@@ -120,7 +123,15 @@ class Device:
     def __reduce__(self):
         return (Device, (self._str,))
 
-    # Used as ``with eg.device('cuda'):`` -> a later issue (static graphs) adds default devices.
+    def __enter__(self):
+        """``with eg.device('cuda'):`` makes factories (and so module construction) default
+        to this device, as torch's device context manager does."""
+        _default_devices.stack.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _default_devices.stack.pop()
+        return False
 
 
 device = Device
@@ -135,10 +146,36 @@ def _current_cuda_index() -> int:
     return _cuda_index
 
 
+class _DefaultDevices(threading.local):
+    def __init__(self):
+        self.stack = []
+
+
+_default_devices = _DefaultDevices()
+_global_default = [None]
+
+
+def set_default_device(dev) -> None:
+    """Sets the device factories use when none is given (``None`` restores cpu)."""
+    _global_default[0] = None if dev is None else get_device(dev)
+
+
+def get_default_device() -> Device:
+    """The device factories use when none is given: the innermost ``with eg.device(...)``,
+    else ``set_default_device``'s, else cpu."""
+    stack = _default_devices.stack
+    if stack:
+        return stack[-1]
+    return _global_default[0] or CPU
+
+
 def get_device(dev) -> Device:
-    """Normalises a device argument (str, Device, int meaning cuda:N, or None -> cpu)."""
+    """Normalises a device argument (str, Device, int meaning cuda:N; None -> the default)."""
     if dev is None:
-        return CPU
+        stack = _default_devices.stack
+        if stack:
+            return stack[-1]
+        return _global_default[0] or CPU
     if isinstance(dev, Device):
         return dev
     if isinstance(dev, int) and not isinstance(dev, bool):

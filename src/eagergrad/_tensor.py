@@ -498,8 +498,8 @@ class Tensor:
             )
         if r.dtype != data.dtype and not _can_cast(r.dtype, data.dtype):
             raise RuntimeError(
-                f"{name}: result type {_FROM_NP[r.dtype].name} can't be cast to the desired "
-                f"output type {_FROM_NP[data.dtype].name}"
+                f"{name}: result type {_scalar_name(r.dtype)} can't be cast to the desired "
+                f"output type {_scalar_name(data.dtype)}"
             )
         if not data.flags.writeable:
             raise RuntimeError(f"{name}: the tensor's storage is read-only (a broadcast view?)")
@@ -546,16 +546,59 @@ class Tensor:
         root = self._base if self._base is not None else self
         root._version += 1
 
+    def _ufunc_(self, name: str, ufunc: str, other, alpha=1):
+        """In-place arithmetic straight into the storage (``out=``) when no graph is recorded.
+
+        Returns None when the fast path does not apply (recording, a view needing checks, or
+        dtype promotion that must go through the general path).
+        """
+        if _mode.enabled and (self.requires_grad or (isinstance(other, Tensor)
+                                                     and other.requires_grad)):
+            return None
+        data = self._data
+        if isinstance(other, Tensor):
+            if other._device is not self._device:
+                return None
+            o = other._data
+            if o.dtype != data.dtype:
+                return None
+        elif isinstance(other, (int, float)) and not isinstance(other, bool):
+            if data.dtype.kind != "f" and isinstance(other, float):
+                return None  # int tensor, float scalar: torch raises; the general path does
+            o = other
+        else:
+            return None
+        if alpha != 1:
+            o = o * alpha
+        if not data.flags.writeable:
+            return None
+        try:
+            getattr(self._device.xp, ufunc)(data, o, out=data)
+        except ValueError:
+            return None  # not broadcastable to self: the general path raises torch's error
+        self._bump()
+        return self
+
     def add_(self, other, *, alpha=1) -> Tensor:
-        return self._inplace("add_", _F.add, other, alpha=alpha)
+        if self._ufunc_("add_", "add", other, alpha) is None:
+            self._inplace("add_", _F.add, other, alpha=alpha)
+        return self
 
     def sub_(self, other, *, alpha=1) -> Tensor:
-        return self._inplace("sub_", _F.sub, other, alpha=alpha)
+        if self._ufunc_("sub_", "subtract", other, alpha) is None:
+            self._inplace("sub_", _F.sub, other, alpha=alpha)
+        return self
 
     def mul_(self, other) -> Tensor:
-        return self._inplace("mul_", _F.mul, other)
+        if self._ufunc_("mul_", "multiply", other) is None:
+            self._inplace("mul_", _F.mul, other)
+        return self
 
     def div_(self, other, *, rounding_mode=None) -> Tensor:
+        if rounding_mode is None and self._data.dtype.kind == "f":
+            done = self._ufunc_("div_", "true_divide", other)
+            if done is not None:
+                return done
         return self._inplace("div_", _F.div, other, rounding_mode=rounding_mode)
 
     def pow_(self, exponent) -> Tensor:
@@ -1192,6 +1235,15 @@ def _can_cast(src, dst) -> bool:
     # torch allows float->float and int->int narrowing in-place, but not float->int.
     order = "biuf"
     return order.index(src.kind) <= order.index(dst.kind) or (src.kind in "iu" and dst.kind in "iu")
+
+
+_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                 "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def _scalar_name(np_dtype) -> str:
+    """torch's ScalarType name (Float, Long...) used in its error messages."""
+    return _SCALAR_NAMES[_FROM_NP[np_dtype].name]
 
 
 def _type_name(t: Tensor) -> str:

@@ -1,5 +1,6 @@
 """eagergrad.autograd: backward, grad, grad modes, custom Functions and gradient checks."""
 
+from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import backward, grad
 from .function import Function, FunctionCtx, Node, once_differentiable
 from .grad_mode import (
@@ -16,4 +17,5 @@ __all__ = [
     "backward", "grad", "Function", "FunctionCtx", "Node", "once_differentiable",
     "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
     "is_inference_mode_enabled", "gradcheck", "gradgradcheck", "GradcheckError",
+    "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
 ]

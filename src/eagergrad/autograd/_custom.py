@@ -111,7 +111,7 @@ def _record(ctx, args, outs, dev):
     if _DEBUG or _anomaly[0]:
         import traceback
 
-        ctx._stack = traceback.format_stack(limit=12)[:-3]
+        ctx._stack = traceback.extract_stack(limit=30)
     nondiff = ctx._nondiff or ()
     inputs = [a for a in args if isinstance(a, Tensor)]
     result = []

@@ -112,7 +112,7 @@ class Node:
                 " Hint: set EAGERGRAD_DEBUG=1 (or use eg.autograd.detect_anomaly()) to see the "
                 "line that created this op."
             )
-        return "\nThe op was created at:\n" + "".join(stack)
+        return "\nThe op was created at (most recent call last):\n" + format_user_stack(stack)
 
     def name(self) -> str:
         """The node's name as torch shows it (``MulBackward0``)."""
@@ -169,7 +169,7 @@ class Node:
         self._dev = device
         self._seq = next(_sequence)
         if _DEBUG or _anomaly[0]:
-            self._stack = traceback.format_stack(limit=12)[:-3]
+            self._stack = traceback.extract_stack(limit=30)
         if type(outs) is tuple:
             return self._record_outputs(inputs, outs, device, tensor_cls)
         if outs.dtype.kind != "f":
@@ -212,6 +212,15 @@ class Node:
                 else:
                     entries.append((_CONST, a, 0, 0, None))
         self._saved = entries
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def format_user_stack(stack) -> str:
+    """The frames of a recorded stack outside eagergrad itself: the user's forward lines."""
+    frames = [f for f in stack if not os.path.abspath(f.filename).startswith(_PACKAGE_DIR)]
+    return "".join(traceback.format_list(frames[-6:] or list(stack)[-6:]))
 
 
 _anomaly = [False]  # set by eg.autograd.set_detect_anomaly
