@@ -84,10 +84,15 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False,
     if isinstance(data, Tensor) and device is None:
         device = data._device
     dev = get_device(device)
-    arr = _infer_np(data)
-    from_numpy_dtype(arr.dtype)
-    if dtype is not None:
-        arr = arr.astype(to_dtype(dtype).np)
+    if dtype is not None and not isinstance(data, (Tensor, numpy.ndarray, numpy.generic)):
+        # Python numbers go straight to the requested dtype (no float32 round trip).
+        arr = numpy.array(_nested_items(data) if isinstance(data, (list, tuple)) else data,
+                          dtype=to_dtype(dtype).np)
+    else:
+        arr = _infer_np(data)
+        from_numpy_dtype(arr.dtype)
+        if dtype is not None:
+            arr = arr.astype(to_dtype(dtype).np)
     xp = xp_of(dev)
     if xp is numpy:
         out = numpy.array(arr, copy=True)

@@ -780,9 +780,13 @@ class Tensor:
     __rxor__ = __xor__
 
     def __eq__(self, other):
+        if not isinstance(other, _OPERANDS):
+            return NotImplemented  # ``t == None`` is False, as in torch
         return _F.eq(self, other)
 
     def __ne__(self, other):
+        if not isinstance(other, _OPERANDS):
+            return NotImplemented
         return _F.ne(self, other)
 
     def __lt__(self, other):
@@ -930,6 +934,15 @@ class Tensor:
 
     def erf(self):
         return _F.erf(self)
+
+    def erfc(self):
+        return _F.erfc(self)
+
+    def erfinv(self):
+        return _F.erfinv(self)
+
+    def erfinv_(self) -> Tensor:
+        return self._inplace("erfinv_", _F.erfinv)
 
     def clamp(self, min=None, max=None):  # noqa: A002
         return _F.clamp(self, min, max)
@@ -1215,6 +1228,9 @@ class Tensor:
 
 
 # --- helpers ---------------------------------------------------------------------------------
+_OPERANDS = (Tensor, int, float, numpy.generic)
+
+
 def _wrap_dim(dim: int, ndim: int, name: str) -> int:
     n = max(ndim, 1)
     if not -n <= dim < n:
@@ -1306,5 +1322,7 @@ from . import _format  # noqa: E402
 from . import _ops as _F  # noqa: E402
 from . import random as _random  # noqa: E402
 from .autograd import engine as _engine  # noqa: E402
+from .autograd import function as _function  # noqa: E402
 
 _engine._TENSOR = Tensor
+_function._TENSOR = Tensor

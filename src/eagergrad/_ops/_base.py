@@ -5,6 +5,8 @@ See NOTE [Op protocol] for how an op is written.
 
 from __future__ import annotations
 
+import numpy
+
 from .._dtype import DIM, SCALAR, ZERO_DIM, result_type, scalar_dtype
 from .._tensor import Tensor
 from ..autograd.function import Node
@@ -81,7 +83,12 @@ def _device_mismatch(inputs):
 
 def wrap_scalar(value, dtype, device) -> Tensor:
     """A 0-d tensor holding a Python number as a numpy scalar of ``dtype`` (no device copy)."""
-    return Tensor._make_raw(dtype.np.type(value), device)
+    try:
+        scalar = dtype.np.type(value)
+    except OverflowError:
+        # NOTE: torch wraps out-of-range integers (uint8 + 300 adds 44); numpy 2 raises.
+        scalar = numpy.array(value).astype(dtype.np)[()]
+    return Tensor._make_raw(scalar, device)
 
 
 def _operand(x):

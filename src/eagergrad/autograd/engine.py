@@ -201,6 +201,7 @@ def _run(tensors, root_grads, retain_graph, create_graph, capture, only):
         order = _topo_order([node for _, node in heap])
         needed = _needed_nodes(order, capture_map or {}, only or {}, capture_nodes)
     fast_leaves = capture_map is None and only is None and not create_graph
+    plain = not create_graph and not _anomaly[0]
     prev_mode = _mode.enabled
     _mode.enabled = create_graph
     try:
@@ -211,7 +212,15 @@ def _run(tensors, root_grads, retain_graph, create_graph, capture, only):
                 g = _run_pre_hooks(node, g, capture_nodes, capture_map)
             if needed is not None and node not in needed:
                 continue
-            grads_in = _call_backward(node, g, create_graph)
+            if plain and type(g) is not list and node._post_hooks is None:
+                # The common case, inlined: one gradient in, a tuple (or one) out.
+                grads_in = node.backward(node, g)
+                if type(grads_in) is not tuple:
+                    grads_in = (grads_in,)
+                if len(grads_in) != len(node._edges):
+                    _wrong_count(node, grads_in)
+            else:
+                grads_in = _call_backward(node, g, create_graph)
             if not retain_graph:
                 node._saved = _FREED
             for edge, gi in zip(node._edges, grads_in):
@@ -294,10 +303,7 @@ def _call_backward(node, g, create_graph):
     if type(out) is not tuple:
         out = (out,)
     if len(out) != len(node._edges):
-        raise RuntimeError(
-            f"function {node.name()} returned an incorrect number of gradients (expected "
-            f"{len(node._edges)}, got {len(out)})"
-        )
+        _wrong_count(node, out)
     if node._post_hooks is not None:
         for hook in node._post_hooks:
             r = hook(out, g if type(g) is list else [g])
@@ -306,6 +312,13 @@ def _call_backward(node, g, create_graph):
     if _anomaly[0]:
         _check_finite(node, out)
     return out
+
+
+def _wrong_count(node, out):
+    raise RuntimeError(
+        f"function {node.name()} returned an incorrect number of gradients (expected "
+        f"{len(node._edges)}, got {len(out)})"
+    )
 
 
 def _materialize(node, gs):

@@ -76,11 +76,9 @@ class Node:
                 "retain_graph=True if you need to backward through the graph a second time or "
                 "if you need to access saved tensors after calling backward."
             )
-        return tuple(self._unpack(e, i) for i, e in enumerate(saved))
+        return tuple([self._unpack(e, i) for i, e in enumerate(saved)])
 
     def _unpack(self, entry, i):
-        from .._tensor import Tensor
-
         kind, obj, version, nr, ref = entry
         if kind == _INPUT:
             root = obj._base if obj._base is not None else obj
@@ -93,8 +91,8 @@ class Node:
                 root = out._base if out._base is not None else out
                 if root._version != version:
                     self._raise_modified(out, root._version, version, f"output {nr}")
-            return Tensor._make(obj, self._dev, True, self, nr)
-        return Tensor._make(obj, self._dev)
+            return _TENSOR._make(obj, self._dev, True, self, nr)
+        return _TENSOR._make(obj, self._dev)
 
     def _raise_modified(self, t, now, expected, which):
         msg = (
@@ -224,6 +222,8 @@ def format_user_stack(stack) -> str:
 
 
 _anomaly = [False]  # set by eg.autograd.set_detect_anomaly
+# The Tensor class, bound by _tensor.py once it exists (NOTE [import cycle] there).
+_TENSOR = None
 _sequence = itertools.count(1)
 
 
