@@ -54,7 +54,7 @@ int = int32  # noqa: A001
 long = int64
 
 # Internal twins of in-place ops and engine helpers: in _ops but not public.
-_INTERNAL = {"getitem", "index_put_value", "to_device", "fill_like", "copy_from", "sum_to",
+_INTERNAL = {"getitem", "index_put_value", "setitem_no_grad", "to_device", "fill_like", "copy_from", "sum_to",
              "to_dtype"}
 for _name in _INTERNAL:
     globals().pop(_name, None)

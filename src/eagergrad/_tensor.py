@@ -61,6 +61,7 @@ class Tensor:
     _hooks = None
     _post_acc_hooks = None
     _engine_owned = False  # a gradient sum the engine allocated and may add into in place
+    _view_src = None  # (parent, index) for views made by indexing
     __array_priority__ = 1000  # numpy defers ``ndarray + tensor`` to Tensor.__radd__
 
     def __init__(self, *args, **kwargs):
@@ -472,20 +473,38 @@ class Tensor:
                     f"{name}: a leaf Variable that requires grad is being used in an in-place "
                     "operation."
                 )
-            if self._base is not None:
-                raise RuntimeError(
-                    f"{name}: in-place operation on a view of another tensor while recording "
-                    "gradients is not supported by eagergrad (torch rewrites the base's history; "
-                    "eagergrad would silently lose it). Use the out-of-place op, or index "
-                    "assignment on the base tensor (base[idx] = value)."
-                )
             # The op must see the value before the write, not the overwritten storage.
             src = Tensor._make(self._data.copy(), self._device, self.requires_grad,
                                self.grad_fn, self._output_nr)
+            if self._base is not None:
+                return self._inplace_on_view(name, fn(src, *args, **kwargs))
         else:
             src = self
         result = fn(src, *args, **kwargs)
         self._write(name, result, recording)
+        return self
+
+    def _inplace_on_view(self, name: str, result: Tensor) -> Tensor:
+        """In-place op on a view while recording: ``parent[index] = result``, then this view
+        becomes a fresh view of the updated parent (torch's CopySlices, for indexing views)."""
+        view_src = self._view_src
+        if view_src is None:
+            raise RuntimeError(
+                f"{name}: in-place operation on a view made by a reshape/transpose/expand-like "
+                "op while recording gradients is not supported by eagergrad (torch rewrites "
+                "the base's history; eagergrad would silently lose it). Use the out-of-place "
+                "op, or index assignment on the base tensor (base[idx] = value)."
+            )
+        if result._data.shape != self._data.shape:
+            raise RuntimeError(
+                f"{name}: output with shape {list(self._data.shape)} doesn't match the broadcast "
+                f"shape {list(result._data.shape)}"
+            )
+        parent, index = view_src
+        parent[index] = result  # records IndexPut on the parent (recursing through views)
+        fresh = _F.getitem(parent, index)
+        self.grad_fn, self._output_nr = fresh.grad_fn, fresh._output_nr
+        self.requires_grad = fresh.requires_grad
         return self
 
     def _write(self, name: str, result: Tensor, recording: bool) -> None:
@@ -507,7 +526,7 @@ class Tensor:
             data[...] = r
         root = self._base if self._base is not None else self
         root._version += 1
-        if recording:
+        if recording and result.requires_grad:
             self.requires_grad = True
             self.grad_fn = result.grad_fn
             self._output_nr = result._output_nr
@@ -703,7 +722,11 @@ class Tensor:
         return _F.getitem(self, index)
 
     def __setitem__(self, index, value):
-        self._inplace("__setitem__", _F.index_put_value, index, value)
+        if _mode.enabled and (self.requires_grad or (isinstance(value, Tensor)
+                                                     and value.requires_grad)):
+            self._inplace("__setitem__", _F.index_put_value, index, value)
+        else:
+            _F.setitem_no_grad(self, index, value)
 
     # --- arithmetic dunders -----------------------------------------------------------------
     def __add__(self, other):
@@ -1312,8 +1335,11 @@ def _weakref(t):
 # value (which is what backward needs) and this tensor takes the twin's grad_fn: its history
 # is rewritten as in torch. The version counter is bumped so any node that saved the old value
 # raises at backward time. A leaf that requires grad refuses in-place ops while grad mode is
-# on, and an in-place op on a *view* while recording raises (torch would rewrite the base's
-# history too; we refuse rather than silently drop it).
+# on. An in-place op on a *view* while recording must also rewrite the base's history. For views
+# made by indexing (``x[:, 0] += y``), the op is applied out of place and written back with
+# ``parent[index] = result`` (which records IndexPut on the parent, recursively through views of
+# views), and the view then becomes a fresh view of the updated parent: torch's CopySlices. For
+# other views (reshape, transpose, expand...) eagergrad raises rather than silently drop history.
 
 # NOTE [import cycle]: the modules that implement Tensor's methods import Tensor, so they are
 # imported here, at the bottom, once the class exists.

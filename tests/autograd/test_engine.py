@@ -385,3 +385,39 @@ def test_debug_mode_points_at_forward_line(monkeypatch):
     with pytest.raises(RuntimeError, match="test_engine.py") as e:
         y.sum().backward()
     assert "y = x.exp()" in str(e.value)
+
+
+def test_inplace_on_indexing_views_matches_torch():
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (eg, torch):
+        w = lib.ones(3, 4, requires_grad=True)
+        y = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        x = w * 2
+        x[:, 0] += y
+        x[1][2] *= y[0] * 5
+        (x * x).sum().backward()
+        results.append((x.tolist(), w.grad.tolist(), y.grad.tolist()))
+    assert results[0] == results[1]
+
+
+def test_inplace_on_reshape_view_while_recording_raises():
+    x = eg.ones(2, 3, requires_grad=True) * 1
+    v = x.view(6)
+    with pytest.raises(RuntimeError, match="view made by a reshape"):
+        v.add_(eg.ones(6, requires_grad=True))
+
+
+def test_setitem_without_grad_writes_in_place():
+    x = eg.zeros(3, 4)
+    view = x[1]
+    x[1, 2] = 5.0
+    assert view.tolist() == [0.0, 0.0, 5.0, 0.0]
+    x[:, 0] = eg.tensor([1.0, 2.0, 3.0])
+    assert x[:, 0].tolist() == [1.0, 2.0, 3.0]
+
+
+def test_setitem_of_grad_value_into_int_tensor_stays_plain():
+    i = eg.zeros(3, dtype=eg.int64)
+    i[0] = eg.tensor(2.7, requires_grad=True)
+    assert i.tolist() == [2, 0, 0] and not i.requires_grad
