@@ -17,8 +17,8 @@ from . import _ops
 from ._backend import Device, device, get_default_device, set_default_device
 from ._creation import *  # noqa: F401,F403
 from ._creation import __all__ as _creation_all
+from ._dtype import bool_ as bool  # noqa: A004 - torch exposes eg.bool
 from ._dtype import (
-    bool_ as bool,  # noqa: A004 - torch exposes eg.bool
     dtype,
     float16,
     float32,
@@ -44,7 +44,11 @@ from .autograd.grad_mode import (
 )
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import load, save
+
+# isort: off
+# Subpackages last: their modules may use the names above at import time.
 from . import autograd, cuda, datasets, nn, optim, utils  # noqa: E402
+# isort: on
 
 half = float16
 float = float32  # noqa: A001
@@ -54,7 +58,8 @@ int = int32  # noqa: A001
 long = int64
 
 # Internal twins of in-place ops and engine helpers: in _ops but not public.
-_INTERNAL = {"getitem", "index_put_value", "setitem_no_grad", "to_device", "fill_like", "copy_from", "sum_to",
+_INTERNAL = {"getitem", "index_put_value", "setitem_no_grad", "to_device", "fill_like",
+             "copy_from", "sum_to",
              "to_dtype"}
 for _name in _INTERNAL:
     globals().pop(_name, None)

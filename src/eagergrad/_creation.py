@@ -1,4 +1,4 @@
-"""Tensor factories: tensor, from_numpy, zeros/ones/full/empty(_like), arange, linspace, eye, rand..."""
+"""Tensor factories: tensor, from_numpy, zeros/ones/full/empty(_like), arange, eye, rand..."""
 
 from __future__ import annotations
 

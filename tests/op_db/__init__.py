@@ -7,8 +7,8 @@ the input domain, and flags. Each op family has its own module here; this module
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -84,7 +84,8 @@ def make_arrays(op: OpInfo, sample, dtype: str, seed: int = 0):
 def float_input_indices(op: OpInfo, sample):
     if op.grad_inputs is not None:
         return tuple(op.grad_inputs)
-    return tuple(i for i in range(len(sample)) if i not in op.int_inputs and i not in op.bool_inputs)
+    special = set(op.int_inputs) | set(op.bool_inputs)
+    return tuple(i for i in range(len(sample)) if i not in special)
 
 
 def all_ops():

@@ -15,8 +15,12 @@ from __future__ import annotations
 from . import engine as _engine
 from .function import _anomaly
 
-__all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
-           "is_anomaly_check_nan_enabled"]
+__all__ = [
+    "detect_anomaly",
+    "set_detect_anomaly",
+    "is_anomaly_enabled",
+    "is_anomaly_check_nan_enabled",
+]
 
 # The engine's own checker; replaced by ``_no_check`` while a ``check_nan=False`` mode is on.
 _ENGINE_CHECK = _engine._check_finite

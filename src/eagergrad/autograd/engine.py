@@ -53,7 +53,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         (tensor(27., grad_fn=<MulBackward0>), tensor(18.))
     """
     outputs = _as_tuple(outputs)
-    single = not isinstance(inputs, (tuple, list))
     inputs = _as_tuple(inputs)
     for i, t in enumerate(inputs):
         if not t.requires_grad:

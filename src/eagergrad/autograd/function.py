@@ -12,8 +12,6 @@ import os
 import traceback
 import weakref
 
-from .grad_mode import _mode
-
 __all__ = ["Node", "Function", "FunctionCtx", "once_differentiable"]
 
 _DEBUG = os.environ.get("EAGERGRAD_DEBUG", "") not in ("", "0")

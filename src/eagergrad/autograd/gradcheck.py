@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy
 
-from .._backend import to_host
 from .. import _tensor
+from .._backend import to_host
 from .engine import grad as _grad
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
@@ -13,6 +13,11 @@ __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
 class GradcheckError(RuntimeError):
     """Raised by gradcheck when analytical and numerical gradients disagree."""
+
+
+def _differentiable(inputs):
+    """Indices of the inputs that are tensors requiring grad."""
+    return [i for i, x in enumerate(inputs) if isinstance(x, _tensor.Tensor) and x.requires_grad]
 
 
 def _as_tuple(x):
@@ -127,7 +132,7 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
         True
     """
     inputs = _as_tuple(inputs)
-    diff_idx = [i for i, x in enumerate(inputs) if isinstance(x, _tensor.Tensor) and x.requires_grad]
+    diff_idx = _differentiable(inputs)
     if not diff_idx:
         raise ValueError("gradcheck expects at least one input tensor to require gradient, "
                          "but none of the them have requires_grad=True.")
@@ -170,7 +175,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
             grad_outputs.append(g.requires_grad_(True))
     grad_outputs = _as_tuple(grad_outputs)
     n_in = len(inputs)
-    diff_idx = [i for i, x in enumerate(inputs) if isinstance(x, _tensor.Tensor) and x.requires_grad]
+    diff_idx = _differentiable(inputs)
 
     def first_order(*args):
         ins, gos = args[:n_in], args[n_in:]
