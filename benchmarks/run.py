@@ -40,9 +40,26 @@ def measure(workload: str, impl: str, seconds: float) -> dict:
     return {"median": times[len(times) // 2], "min": times[0], "max": times[-1], "n": len(times)}
 
 
-def _run_child(workload, impl, seconds):
+def measure_memory(workload: str, impl: str) -> dict:
+    """Peak bytes traced while one step runs (after warm-up), by tracemalloc."""
+    import tracemalloc
+
+    from benchmarks.workloads import WORKLOADS
+
+    step = WORKLOADS[workload]["impls"][impl]()
+    for _ in range(2):
+        step()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    step()
+    peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    return {"peak": peak}
+
+
+def _run_child(workload, impl, seconds, memory=False):
     cmd = [sys.executable, os.path.abspath(__file__), "--child", workload, impl,
-           "--time", str(seconds)]
+           "--time", str(seconds)] + (["--memory"] if memory else [])
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr else "failed"}
@@ -80,13 +97,19 @@ def main() -> None:
     parser.add_argument("--time", type=float, default=2.0, help="seconds of timing per cell")
     parser.add_argument("--child", nargs=2, metavar=("WORKLOAD", "IMPL"), help=argparse.SUPPRESS)
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--memory", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(args.child[0], args.child[1], args.time)))
+        if args.memory:
+            print(json.dumps(measure_memory(args.child[0], args.child[1])))
+        else:
+            print(json.dumps(measure(args.child[0], args.child[1], args.time)))
         return
-    from benchmarks.workloads import W2_FLOP, W6_FLOP, WORKLOADS
+    from benchmarks.workloads import MEMORY, W2_FLOP, W6_FLOP, WORKLOADS
 
-    names = args.workloads or list(WORKLOADS)
+    names = args.workloads or list(WORKLOADS) + list(MEMORY)
+    memory_names = [n for n in names if n in MEMORY]
+    names = [n for n in names if n in WORKLOADS]
     impls = ["eagergrad", "numpy"] + (["torch"] if _have_torch() else [])
     print(f"machine: {machine_info()}")
     results = {}
@@ -123,6 +146,16 @@ def main() -> None:
         for impl, r in row.items():
             if "error" in r:
                 print(f"    {impl}: {r['error']}")
+    for name in memory_names:
+        m = MEMORY[name]
+        row = {impl: _run_child(m["of"], impl, 0, memory=True) for impl in ("eagergrad", "numpy")}
+        results[name] = row
+        if any("error" in r for r in row.values()):
+            print(f"{name} {m['title']}: error {row}")
+            continue
+        eg_mb, np_mb = row["eagergrad"]["peak"] / 2**20, row["numpy"]["peak"] / 2**20
+        print(f"{name + ' ' + m['title']:<52} {'MiB':>6} {eg_mb:>24.1f} {np_mb:>24.1f} "
+              f"{'-':>24} {eg_mb / np_mb:9.2f}x")
     if "W6" in results and "numpy" in results["W6"] and "error" not in results["W6"]["numpy"]:
         gflops = W6_FLOP / results["W6"]["numpy"]["median"] / 1e9
         print(f"sgemm through numpy: {gflops:.0f} GFLOP/s; W2's matmul FLOP floor: "

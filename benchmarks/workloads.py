@@ -282,6 +282,40 @@ def w6_torch():
     return step
 
 
+# --- W3: the CNN training step (the nn issue's CNN), W4: the LSTM step ---------------------
+def _bench(module, name, *args):
+    import importlib
+
+    mod = importlib.import_module(f"benchmarks.{module}")
+    return getattr(mod, name)(*args)
+
+
+def w3_eagergrad():
+    return _bench("bench_cnn", "eagergrad_step")
+
+
+def w3_numpy():
+    return _bench("bench_cnn", "numpy_step")
+
+
+def w3_torch():
+    return _bench("bench_cnn", "torch_step")
+
+
+# W4 is the explicit per-step loop of LSTMCell (input 64, hidden 256, seq 32, batch 32) +
+# backward + SGD; hand-written numpy BPTT is the practical limit.
+def w4_eagergrad():
+    return _bench("bench_lstm", "eagergrad_cell_loop", 32, 32)
+
+
+def w4_numpy():
+    return _bench("bench_lstm", "numpy_lstm", 32, 32)
+
+
+def w4_torch():
+    return _bench("bench_lstm", "torch_cell_loop", 32, 32)
+
+
 W6_FLOP = 2 * 2048**3
 # W2's matmul FLOPs per step: forward, grad w.r.t. weights, grad w.r.t. hidden inputs.
 W2_FLOP = 2 * 256 * (784 * 1024 + 1024 * 1024 + 1024 * 10) * 3 - 2 * 256 * 784 * 1024
@@ -292,8 +326,18 @@ WORKLOADS = {
                                                          numpy=w1_numpy, torch=w1_torch)),
     "W2": dict(title="MLP 784-1024-1024-10 b256 CE + SGD step", unit="ms", scale=1e3,
                impls=dict(eagergrad=w2_eagergrad, numpy=w2_numpy, torch=w2_torch)),
+    "W3": dict(title="CNN step (2 conv, 2 pool, 2 linear) b64 CE + SGD", unit="ms", scale=1e3,
+               impls=dict(eagergrad=w3_eagergrad, numpy=w3_numpy, torch=w3_torch)),
+    "W4": dict(title="LSTMCell loop 64->256 seq32 b32 + SGD step", unit="ms", scale=1e3,
+               impls=dict(eagergrad=w4_eagergrad, numpy=w4_numpy, torch=w4_torch)),
     "W5": dict(title="4M-element chain of 10 elementwise ops + backward", unit="ms", scale=1e3,
                impls=dict(eagergrad=w5_eagergrad, numpy=w5_numpy, torch=w5_torch)),
     "W6": dict(title="sgemm 2048^3", unit="ms", scale=1e3,
                impls=dict(eagergrad=w6_eagergrad, numpy=w6_numpy, torch=w6_torch)),
+}
+
+# W7: peak memory (tracemalloc, which sees numpy's allocations) of one W2 and one W3 step.
+MEMORY = {
+    "W7a": dict(title="peak memory of a W2 step", of="W2"),
+    "W7b": dict(title="peak memory of a W3 step", of="W3"),
 }
