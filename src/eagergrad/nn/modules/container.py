@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from ..._tensor import Tensor
 from ..parameter import Parameter
@@ -284,14 +284,20 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self) -> str:
+        # torch's layout, including its two-space prefix inside the nested indent
         lines = []
         for i, p in enumerate(self):
-            if isinstance(p, Tensor):
-                size = "x".join(str(s) for s in p.size())
-                lines.append(f"({i}): Parameter containing: [{p.type()} of size {size}]")
-            else:
-                lines.append(f"({i}): Object of type: {type(p).__name__}")
+            lines.append(f"  ({i}): " + _param_str(p, p.dtype if isinstance(p, Tensor) else None))
         return "\n".join(lines)
+
+
+def _param_str(p, kind) -> str:
+    if not isinstance(p, Tensor):
+        return f"Object of type: {type(p).__name__}"
+    size = "x".join(str(s) for s in p.size())
+    dev = f" ({p.device})" if p.device.type != "cpu" else ""
+    name = "Parameter" if isinstance(p, Parameter) else "Tensor"
+    return f"{name} containing: [{kind} of size {size}{dev}]"
 
 
 class ParameterDict(Module):
@@ -356,9 +362,5 @@ class ParameterDict(Module):
     def extra_repr(self) -> str:
         lines = []
         for k, p in self.items():
-            if isinstance(p, Tensor):
-                size = "x".join(str(s) for s in p.size())
-                lines.append(f"({k}): Parameter containing: [{p.type()} of size {size}]")
-            else:
-                lines.append(f"({k}): Object of type: {type(p).__name__}")
+            lines.append(f"  ({k}): " + _param_str(p, p.type() if isinstance(p, Tensor) else None))
         return "\n".join(lines)

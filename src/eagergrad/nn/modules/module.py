@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import itertools
 from collections import OrderedDict
-from typing import Any, Callable, Iterator, NamedTuple
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
 
+from ..._ops._base import Op
+from ..._ops._util import view_of
 from ..._tensor import Tensor, _parse_to
 from ...autograd.grad_mode import _mode, no_grad
-from ..._ops._base import Op
 from ..parameter import Buffer, Parameter
 
-__all__ = ["Module", "RemovableHandle"]
+__all__ = ["Module"]
 
 _hook_ids = itertools.count()
 
@@ -28,8 +30,10 @@ class _IncompatibleKeys(NamedTuple):
     def __repr__(self):
         if not self.missing_keys and not self.unexpected_keys:
             return "<All keys matched successfully>"
-        return (f"_IncompatibleKeys(missing_keys={self.missing_keys}, "
-                f"unexpected_keys={self.unexpected_keys})")
+        return (
+            f"_IncompatibleKeys(missing_keys={self.missing_keys}, "
+            f"unexpected_keys={self.unexpected_keys})"
+        )
 
     __str__ = __repr__
 
@@ -145,9 +149,16 @@ class Module:
         return out
 
     def _update_has_hooks(self) -> None:
-        object.__setattr__(self, "_has_hooks", bool(
-            self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
-            or self._backward_pre_hooks))
+        object.__setattr__(
+            self,
+            "_has_hooks",
+            bool(
+                self._forward_pre_hooks
+                or self._forward_hooks
+                or self._backward_hooks
+                or self._backward_pre_hooks
+            ),
+        )
 
     def _add_hook(self, hooks: dict, value, prepend: bool) -> RemovableHandle:
         handle = RemovableHandle(self, hooks)
@@ -159,8 +170,9 @@ class Module:
         self._update_has_hooks()
         return handle
 
-    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
-                                  with_kwargs: bool = False) -> RemovableHandle:
+    def register_forward_pre_hook(
+        self, hook: Callable, *, prepend: bool = False, with_kwargs: bool = False
+    ) -> RemovableHandle:
         """Registers ``hook(module, args)`` run before ``forward``.
 
         It may return a new ``args`` (a single value is wrapped in a tuple); with
@@ -169,16 +181,20 @@ class Module:
         """
         return self._add_hook(self._forward_pre_hooks, (hook, with_kwargs), prepend)
 
-    def register_forward_hook(self, hook: Callable, *, prepend: bool = False,
-                              with_kwargs: bool = False,
-                              always_call: bool = False) -> RemovableHandle:
+    def register_forward_hook(
+        self,
+        hook: Callable,
+        *,
+        prepend: bool = False,
+        with_kwargs: bool = False,
+        always_call: bool = False,
+    ) -> RemovableHandle:
         """Registers ``hook(module, args, output)`` run after ``forward``; it may return a new
         output. With ``with_kwargs=True`` it is called as ``hook(module, args, kwargs, output)``.
         """
         return self._add_hook(self._forward_hooks, (hook, with_kwargs), prepend)
 
-    def register_full_backward_hook(self, hook: Callable,
-                                    prepend: bool = False) -> RemovableHandle:
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
         """Registers ``hook(module, grad_input, grad_output)`` run when the gradients with
         respect to the module's inputs are computed.
 
@@ -187,8 +203,9 @@ class Module:
         """
         return self._add_hook(self._backward_hooks, hook, prepend)
 
-    def register_full_backward_pre_hook(self, hook: Callable,
-                                        prepend: bool = False) -> RemovableHandle:
+    def register_full_backward_pre_hook(
+        self, hook: Callable, prepend: bool = False
+    ) -> RemovableHandle:
         """Registers ``hook(module, grad_output)`` run when the gradients with respect to the
         module's outputs are computed; it may return a new ``grad_output``."""
         return self._add_hook(self._backward_pre_hooks, hook, prepend)
@@ -342,21 +359,25 @@ class Module:
         return mod._buffers[name]
 
     # --- iteration ----------------------------------------------------------------------------
-    def named_modules(self, memo: set | None = None, prefix: str = "",
-                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+    def named_modules(
+        self, memo: set | None = None, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Module]]:
         """Yields ``(name, module)`` for this module and all below it, depth first."""
         stack = [(prefix, self)]
         if memo is None:
-            memo = {}
+            memo = set()  # membership only (modules hash by identity); never iterated
         while stack:
             name, mod = stack.pop()
             if remove_duplicate:
-                if id(mod) in memo:
+                if mod in memo:
                     continue
-                memo[id(mod)] = True
+                memo.add(mod)
             yield name, mod
-            children = [(name + ("." if name else "") + k, m)
-                        for k, m in mod._modules.items() if m is not None]
+            children = [
+                (name + ("." if name else "") + k, m)
+                for k, m in mod._modules.items()
+                if m is not None
+            ]
             stack.extend(reversed(children))
 
     def modules(self) -> Iterator[Module]:
@@ -375,8 +396,11 @@ class Module:
             yield m
 
     def _named_members(self, attr: str, prefix: str, recurse: bool, remove_duplicate: bool):
-        mods = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
-                if recurse else [(prefix, self)])
+        mods = (
+            self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+            if recurse
+            else [(prefix, self)]
+        )
         seen = {}
         for mod_prefix, mod in mods:
             for k, v in getattr(mod, attr).items():
@@ -388,8 +412,9 @@ class Module:
                     seen[id(v)] = True
                 yield (mod_prefix + ("." if mod_prefix else "") + k), v
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True,
-                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Parameter]]:
         """Yields ``(name, parameter)``; a parameter shared by two modules appears once."""
         return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
@@ -397,8 +422,9 @@ class Module:
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self, prefix: str = "", recurse: bool = True,
-                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+    def named_buffers(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Tensor]]:
         return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
@@ -436,7 +462,8 @@ class Module:
                     g.detach_()
                 else:
                     g.requires_grad_(False)
-                g._data[...] = 0
+                with no_grad():
+                    g.zero_()
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
         """Calls ``fn`` on every submodule (children first) and then on ``self``."""
@@ -483,8 +510,11 @@ class Module:
     def cuda(self, device=None) -> Module:
         from ..._backend import Device
 
-        dev = Device("cuda") if device is None else (
-            Device("cuda", device) if isinstance(device, int) else device)
+        dev = (
+            Device("cuda")
+            if device is None
+            else (Device("cuda", device) if isinstance(device, int) else device)
+        )
         return self._apply(lambda t: t.to(dev))
 
     def cpu(self) -> Module:
@@ -512,8 +542,9 @@ class Module:
         return self._apply(lambda t: t.type(dst_type))
 
     # --- state dict ---------------------------------------------------------------------------
-    def state_dict(self, *, destination=None, prefix: str = "",
-                   keep_vars: bool = False) -> OrderedDict:
+    def state_dict(
+        self, *, destination=None, prefix: str = "", keep_vars: bool = False
+    ) -> OrderedDict:
         """An ordered dict of parameters and persistent buffers keyed by dotted names.
 
         Values are detached tensors sharing storage with the module (``keep_vars=True`` keeps
@@ -532,8 +563,22 @@ class Module:
         return destination
 
     def _expected_state(self) -> dict:
-        """``{key: tensor}`` of everything ``load_state_dict`` fills, in state_dict order."""
-        return dict(self.state_dict(keep_vars=True))
+        """``{key: (tensor, default, module, name)}`` of everything ``load_state_dict`` fills,
+        in state_dict order; ``default`` (from ``_state_default``) stands in for a missing key."""
+        out = {}
+        for key, t in self.state_dict(keep_vars=True).items():
+            mod_path, _, name = key.rpartition(".")
+            mod = self.get_submodule(mod_path)
+            out[key] = (t, mod._state_default(name), mod, name)
+        return out
+
+    def _state_default(self, name: str) -> Tensor | None:
+        """A value used when ``name`` is missing from a loaded state dict (None: required).
+
+        BatchNorm overrides it for ``num_batches_tracked``, as torch fills it in for state
+        dicts saved before that buffer existed.
+        """
+        return None
 
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
         """Copies parameters and buffers from ``state_dict`` into this module in place.
@@ -544,7 +589,9 @@ class Module:
         Args:
             state_dict: a mapping of dotted names to tensors (e.g. from ``state_dict()``).
             strict: whether missing and unexpected keys are errors.
-            assign: not supported (the copy is always in place).
+            assign: replace the parameters and buffers by the given tensors (as torch's
+                ``assign=True``; parameters keep their ``requires_grad``) instead of copying
+                into them. An optimizer built earlier then holds the old parameters.
 
         Returns:
             A NamedTuple ``(missing_keys, unexpected_keys)``.
@@ -555,10 +602,10 @@ class Module:
         if not hasattr(state_dict, "keys"):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         expected = self._expected_state()
-        missing = [k for k in expected if k not in state_dict]
+        missing = [k for k, e in expected.items() if k not in state_dict and e[1] is None]
         unexpected = [k for k in state_dict if k not in expected]
         errors = []
-        for key, target in expected.items():
+        for key, (target, *_) in expected.items():
             if key not in state_dict:
                 continue
             value = state_dict[key]
@@ -584,10 +631,21 @@ class Module:
                 f"Error(s) in loading state_dict for {self._get_name()}:\n\t" + "\n\t".join(errors)
             )
         with no_grad():
-            for key, target in expected.items():
-                if key in state_dict:
+            for key, (target, default, mod, name) in expected.items():
+                if key in state_dict and assign:
+                    mod._assign_state(name, target, state_dict[key])
+                elif key in state_dict:
                     target.copy_(state_dict[key])
+                elif default is not None:
+                    target.copy_(default)
         return _IncompatibleKeys(missing, unexpected)
+
+    def _assign_state(self, name: str, old: Tensor, value: Tensor) -> None:
+        if name in self._parameters:
+            setattr(self, name, Parameter(value.detach(), old.requires_grad))
+        else:
+            self._buffers[name] = value
+            object.__setattr__(self, name, value)
 
     # --- repr ---------------------------------------------------------------------------------
     def _get_name(self) -> str:
@@ -636,6 +694,7 @@ class _BackwardHookState:
         outs = _BackwardHookIn.apply(*[args[slots[j]] for j in grad_slots], state=self)
         args = list(args)
         for j, o in zip(grad_slots, outs):
+            view_of(o, args[slots[j]])  # same storage: share the version counter
             args[slots[j]] = o
         return tuple(args)
 

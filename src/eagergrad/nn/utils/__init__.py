@@ -1,5 +1,6 @@
 """eagergrad.nn.utils: gradient clipping and parameter/vector conversion."""
 
+from . import rnn  # noqa: F401
 from .clip_grad import *  # noqa: F401,F403
 from .clip_grad import __all__ as _clip_all
 from .convert_parameters import *  # noqa: F401,F403

@@ -13,7 +13,10 @@ from ..._ops._util import quiet
 from ..._tensor import Tensor
 
 __all__ = [
-    "clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "get_total_norm",
+    "clip_grad_norm_",
+    "clip_grad_norm",
+    "clip_grad_value_",
+    "get_total_norm",
     "clip_grads_with_norm_",
 ]
 
@@ -42,8 +45,12 @@ def _vector_norm(xp, x, norm_type: float):
     return (xp.abs(x) ** norm_type).sum() ** (1.0 / norm_type)
 
 
-def get_total_norm(tensors: _TensorOrTensors, norm_type: float = 2.0,
-                   error_if_nonfinite: bool = False, foreach: bool | None = None) -> Tensor:
+def get_total_norm(
+    tensors: _TensorOrTensors,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
+) -> Tensor:
     """The norm of the norms of ``tensors``: their norm as if concatenated into one vector.
 
     Args:
@@ -85,8 +92,9 @@ def get_total_norm(tensors: _TensorOrTensors, norm_type: float = 2.0,
     return Tensor._make(xp.asarray(total), device)
 
 
-def clip_grads_with_norm_(parameters: _TensorOrTensors, max_norm: float, total_norm: Tensor,
-                          foreach: bool | None = None) -> None:
+def clip_grads_with_norm_(
+    parameters: _TensorOrTensors, max_norm: float, total_norm: Tensor, foreach: bool | None = None
+) -> None:
     """Scales the gradients of ``parameters`` by ``min(1, max_norm / (total_norm + 1e-6))``.
 
     Args:
@@ -112,15 +120,22 @@ def clip_grads_with_norm_(parameters: _TensorOrTensors, max_norm: float, total_n
         coef = max_norm / (total_norm._data + 1e-6)
         coef = xp.minimum(coef, xp.asarray(1.0, dtype=coef.dtype))
         for g in grads:
-            c = coef if g._device is total_norm._device else (
-                Tensor._make(xp.asarray(coef), total_norm._device).to(g._device)._data
+            c = (
+                coef
+                if g._device is total_norm._device
+                else (Tensor._make(xp.asarray(coef), total_norm._device).to(g._device)._data)
             )
             g._data *= c.astype(g._data.dtype)
             g._bump()
 
 
-def clip_grad_norm_(parameters: _TensorOrTensors, max_norm: float, norm_type: float = 2.0,
-                    error_if_nonfinite: bool = False, foreach: bool | None = None) -> Tensor:
+def clip_grad_norm_(
+    parameters: _TensorOrTensors,
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
+) -> Tensor:
     """Rescales the gradients in place so that their total norm is at most ``max_norm``.
 
     The total norm is computed over all gradients together, as if they were concatenated
@@ -153,8 +168,13 @@ def clip_grad_norm_(parameters: _TensorOrTensors, max_norm: float, norm_type: fl
     return total_norm
 
 
-def clip_grad_norm(parameters: _TensorOrTensors, max_norm: float, norm_type: float = 2.0,
-                   error_if_nonfinite: bool = False, foreach: bool | None = None) -> Tensor:
+def clip_grad_norm(
+    parameters: _TensorOrTensors,
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
+) -> Tensor:
     """Deprecated alias of ``clip_grad_norm_`` (warns, as torch does)."""
     warnings.warn(
         "`torch.nn.utils.clip_grad_norm` is now deprecated in favor of "
@@ -165,8 +185,9 @@ def clip_grad_norm(parameters: _TensorOrTensors, max_norm: float, norm_type: flo
     return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
 
 
-def clip_grad_value_(parameters: _TensorOrTensors, clip_value: float,
-                     foreach: bool | None = None) -> None:
+def clip_grad_value_(
+    parameters: _TensorOrTensors, clip_value: float, foreach: bool | None = None
+) -> None:
     """Clamps every gradient element into ``[-clip_value, clip_value]`` in place.
 
     Args:
