@@ -48,9 +48,9 @@ def _load(dataset: str, seed: int):
     from eagergrad import datasets
 
     if dataset == "digits":
-        images, labels = datasets.load_digits(return_X_y=True)
+        images, labels = datasets.load_digits()
     elif dataset == "mnist5k":
-        images, labels = datasets.load_mnist_5k(return_X_y=True)
+        images, labels = datasets.load_mnist_5k()
     else:
         raise ValueError(f"unknown dataset {dataset!r}: expected 'digits' or 'mnist5k'")
     images = np.asarray(images, dtype=np.float32)
@@ -143,7 +143,7 @@ def main(argv=None) -> float:
     p = argparse.ArgumentParser(prog="python -m eagergrad.demo",
                                 description=__doc__.splitlines()[0])
     p.add_argument("--device", default="cpu", help="cpu or cuda (default: cpu)")
-    p.add_argument("--epochs", type=int, default=8)
+    p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--dataset", default="digits", choices=["digits", "mnist5k"])
