@@ -104,3 +104,28 @@ def test_set_default_device(other):
     finally:
         eg.set_default_device(None)
     assert eg.ones(2).device == "cpu"
+
+
+def test_optimizer_built_before_a_module_move_keeps_working(other):
+    model = eg.nn.Linear(3, 2)
+    opt = eg.optim.Adam(model.parameters(), lr=0.1)
+    before = model.weight.detach().cpu().numpy().copy()
+    model.to(other)
+    loss = model(eg.ones(4, 3, device=other)).pow(2).sum()
+    loss.backward()
+    opt.step()
+    assert model.weight.device == other
+    assert opt.state[model.weight]["exp_avg"].device == other
+    assert not np.allclose(model.weight.detach().cpu().numpy(), before)
+
+
+def test_cuda_state_dict_loads_on_cpu_only_machine(other, tmp_path):
+    model = eg.nn.Linear(3, 2).to(other)
+    path = tmp_path / "m.egt"
+    eg.save(model.state_dict(), path)
+    state = eg.load(path, map_location="cpu")
+    fresh = eg.nn.Linear(3, 2)
+    fresh.load_state_dict(state)
+    assert fresh.weight.device == "cpu"
+    np.testing.assert_array_equal(fresh.weight.detach().numpy(),
+                                  model.weight.detach().cpu().numpy())
