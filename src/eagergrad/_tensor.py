@@ -1347,8 +1347,10 @@ from . import _creation as _C  # noqa: E402
 from . import _format  # noqa: E402
 from . import _ops as _F  # noqa: E402
 from . import random as _random  # noqa: E402
+from .autograd import _custom  # noqa: E402
 from .autograd import engine as _engine  # noqa: E402
 from .autograd import function as _function  # noqa: E402
 
 _engine._TENSOR = Tensor
 _function._TENSOR = Tensor
+_custom.Tensor = Tensor

@@ -19,7 +19,7 @@ def test_nan_in_backward_names_op_and_forward_line():
         with pytest.raises(RuntimeError) as info:
             z.backward()
     msg = str(info.value)
-    assert "Function 'SqrtBackward0' returned nan values" in msg
+    assert "Function 'SqrtBackward0' returned nan or inf values" in msg
     assert "y = x.sqrt()  # the forward line the error must show" in msg
     assert THIS_FILE in msg
     # Not the library's internals: no frame from inside eagergrad.
@@ -132,6 +132,31 @@ def test_check_nan_false_records_stacks_without_checking():
         (y * 0).sum().backward()  # no error
     assert engine._check_finite is check
     assert bool(x.grad.isnan().all())
+
+
+class _LogNet(eg.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = eg.nn.Linear(3, 2)
+
+    def forward(self, x):
+        h = self.fc(x).relu()
+        return h.log()  # log(0) where relu cut: inf gradient
+
+
+def test_module_forward_line_is_shown_not_the_library():
+    eg.manual_seed(0)
+    net = _LogNet()
+    with eg.no_grad():
+        net.fc.bias.fill_(-100.0)  # every output is cut by relu
+    with eg.autograd.detect_anomaly():
+        out = net(eg.ones(1, 3))
+        with pytest.raises(RuntimeError, match="LogBackward0") as info:
+            out.sum().backward()
+    msg = str(info.value)
+    assert "return h.log()  # log(0) where relu cut: inf gradient" in msg
+    assert "out = net(eg.ones(1, 3))" in msg  # the caller's line too
+    assert "eagergrad/nn" not in msg
 
 
 def test_finite_gradients_pass():

@@ -102,6 +102,52 @@ def test_custom_functions_and_grad_count():
             total = loss if total is None else _Double.apply(total) + loss  # _Double
 
 
+class _SquareViaGrad(eg.autograd.Function):
+    """x**2 whose backward computes 2x with two nested autograd.grad calls."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        with eg.enable_grad():
+            t = x.detach().requires_grad_()
+            (gi,) = eg.autograd.grad((t * t).sum(), t)
+            (gi,) = eg.autograd.grad((t * gi.detach()).sum(), t)  # again: 2x
+        return grad * x * (gi / x.detach())
+
+
+def test_nested_backward_calls_are_one_step():
+    from eagergrad.autograd.retention import _State
+
+    x = eg.tensor([1.0, 2.0], requires_grad=True)
+    with set_warn_graph_retention(True):
+        start = _State.step
+        y = _SquareViaGrad.apply(x)
+        (g,) = eg.autograd.grad(y.sum(), x, create_graph=True)  # runs 2 grad() inside
+        assert _State.step == start  # create_graph extends the graph: no step ends
+        g.sum().backward()
+        assert _State.step == start + 1
+        assert x.grad.tolist() == [2.0, 2.0]
+        y = _SquareViaGrad.apply(x)
+        y.sum().backward()  # the 2 nested grad() calls do not count
+        assert _State.step == start + 2
+
+
+def test_higher_order_gradients_and_retained_graphs_are_quiet():
+    x = eg.tensor([0.5, 1.5], dtype=eg.float64, requires_grad=True)
+    with set_warn_graph_retention(True):
+        g = x.tanh().sum()
+        for _ in range(4):  # d^4/dx^4 tanh: each grad extends the same graph
+            (g,) = eg.autograd.grad(g.sum(), x, create_graph=True)
+        y = (x * x).exp()
+        for _ in range(4):  # one retained graph, backwarded again and again
+            (y * 2).sum().backward(retain_graph=True)
+
+
 def test_off_state_is_the_original_code():
     saved = (Node.__dict__["_record"], _custom._record, engine._run)
     assert not is_warn_graph_retention_enabled()

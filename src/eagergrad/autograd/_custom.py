@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import weakref
 
-from .._tensor import Tensor
 from .function import _DEBUG, _INPUT, _OUTPUT, FunctionCtx, _anomaly, _sequence
 from .grad_mode import _mode
 
 __all__ = ["apply_function"]
+
+# The Tensor class, bound by _tensor.py once it exists (NOTE [import cycle] there): this module
+# can be imported while _tensor is still loading.
+Tensor = None
 
 _node_classes: dict = {}
 

@@ -95,7 +95,7 @@ class detect_anomaly:  # noqa: N801 - torch's name
         ...         (y * 0).sum().backward()
         ...     except RuntimeError as e:
         ...         print(str(e).splitlines()[0])
-        Function 'SqrtBackward0' returned nan values in its 0th output.
+        Function 'SqrtBackward0' returned nan or inf values in its 0th output.
     """
 
     def __init__(self, check_nan: bool = True):

@@ -427,6 +427,6 @@ def _check_finite(node, grads):
             xp.isfinite(gi._data).all()
         ):
             raise RuntimeError(
-                f"Function '{node.name()}' returned nan values in its {i}th output."
+                f"Function '{node.name()}' returned nan or inf values in its {i}th output."
                 + node._creation_hint()
             )

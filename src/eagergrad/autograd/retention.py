@@ -27,20 +27,22 @@ from .function import Node
 __all__ = ["GraphRetentionWarning", "set_warn_graph_retention", "is_warn_graph_retention_enabled"]
 
 # NOTE [How graph retention is detected]
-# A "step" ends each time backward() or grad() returns. While the warning is on, every recorded
-# node gets ``_ret_origin``: the oldest step any node of its graph was created in (the minimum
-# over its inputs' nodes, or the current step). An op whose graph reaches back two or more
-# steps is building on a graph that at least one later backward has already moved past: a
-# running total (``total_loss += loss``), a moving average of losses, or a recurrent state not
-# detached across steps. One step back is allowed: reading ``loss * 2`` just after
-# ``loss.backward()``, or a GAN's generator output reused after the discriminator's backward,
-# does not grow. Nodes created while the warning was off count as current.
+# A "step" ends each time an outermost backward() or grad() without create_graph returns.
+# While the warning is on, every recorded node gets ``_ret_step`` (the step it was made in) and
+# ``_ret_origin`` (the oldest step any node of its graph was made in: the minimum over its
+# inputs' nodes). A node made in a later step than its origin *carries* an old graph into a
+# new step. That alone is fine (``loss * 2`` just after ``loss.backward()``, a GAN's generator
+# output reused after the discriminator's backward, a retained graph backwarded again). It is
+# the mistake when it happens again: an op whose input was carried into an earlier step and is
+# now carried once more is a graph growing step after step, as a running total
+# (``total_loss += loss``), a moving average of losses, or a recurrent state not detached
+# across steps. Higher-order gradients (create_graph=True) extend a graph on purpose, so those
+# walks end no step. Nodes made while the warning was off are ignored.
 #
 # Cost: nothing while off. Turning it on swaps ``Node._record`` (every built-in op),
 # ``_custom._record`` (user Functions) and ``engine._run`` (step counting) for wrappers;
 # turning it off puts the same objects back.
 
-_THRESHOLD = 2  # steps a graph may span before it is reported; see the NOTE above
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -51,6 +53,7 @@ class GraphRetentionWarning(UserWarning):
 class _State:
     enabled = False
     step = 0
+    depth = 0  # nesting of engine walks
     warned: set = set()
     saved = None  # (Node._record, _custom._record, engine._run) while enabled
 
@@ -78,11 +81,16 @@ def _enable(mode: bool) -> None:
             _stamp(ctx)
             return out
 
-        def _run(*args, **kwargs):
+        def _run(tensors, root_grads, retain_graph, create_graph, capture, only):
+            # Only the outermost walk ends a step: a backward may itself call grad() (a fused
+            # op's double backward), and its nodes belong to the step that is running.
+            _State.depth += 1
             try:
-                return run(*args, **kwargs)
+                return run(tensors, root_grads, retain_graph, create_graph, capture, only)
             finally:
-                _State.step += 1
+                _State.depth -= 1
+                if _State.depth == 0 and not create_graph:
+                    _State.step += 1
 
         Node._record = _record
         _custom._record = _record_custom
@@ -99,9 +107,10 @@ def _enable(mode: bool) -> None:
 class set_warn_graph_retention:  # noqa: N801 - named like set_detect_anomaly
     """Turns graph-retention warnings on or off, as a call or as a context manager.
 
-    While on, an op whose result depends on the graph of a step two or more ``backward()``
-    calls old warns a ``GraphRetentionWarning`` naming the line (once per line). Off, it costs
-    nothing. ``EAGERGRAD_WARN_GRAPH_RETENTION=1`` turns it on at import.
+    While on, an op that carries the graph of earlier steps into a new step for the second
+    time (see NOTE [How graph retention is detected]) warns a ``GraphRetentionWarning`` naming
+    the line, once per line. Off, it costs nothing. ``EAGERGRAD_WARN_GRAPH_RETENTION=1`` turns
+    it on at import.
 
     Args:
         mode: True to warn.
@@ -137,13 +146,20 @@ class set_warn_graph_retention:  # noqa: N801 - named like set_detect_anomaly
 def _stamp(node) -> None:
     step = _State.step
     origin = step
+    carried_again = False
     for e in node._edges:
         if e is not None:
-            o = getattr(e[0], "_ret_origin", None)  # leaves and nodes made while off: None
-            if o is not None and o < origin:
+            t = e[0]
+            o = getattr(t, "_ret_origin", None)  # leaves and nodes made while off: None
+            if o is None:
+                continue
+            if o < origin:
                 origin = o
+            if o < t._ret_step < step:  # t carried an old graph into an earlier step
+                carried_again = True
     node._ret_origin = origin
-    if step - origin >= _THRESHOLD:
+    node._ret_step = step
+    if carried_again:
         _warn(node, step - origin)
 
 

@@ -1,7 +1,7 @@
-"""eagergrad.utils: ``eagergrad.utils.data`` (Dataset, Sampler, DataLoader)."""
+"""eagergrad.utils: ``data`` (Dataset, Sampler, DataLoader) and ``checkpoint``."""
 
 from __future__ import annotations
 
-from . import data
+from . import checkpoint, data
 
-__all__ = ["data"]
+__all__ = ["checkpoint", "data"]
