@@ -72,7 +72,7 @@ def _flat(batches):
 # --- batch structure and coverage against torch -------------------------------------------
 @pytest.mark.parametrize(
     "n,bs,drop_last,shuffle,workers",
-    itertools.product([1, 10, 16], [1, 3, 16], [False, True], [False, True], [0, 2]),
+    list(itertools.product([1, 10, 16], [1, 3, 16], [False, True], [False, True], [0, 2])),
 )
 def test_batch_structure_matches_torch(n, bs, drop_last, shuffle, workers):
     torch = pytest.importorskip("torch")

@@ -112,7 +112,7 @@ def test_weighted_random_sampler_errors_match_torch():
 
 
 @pytest.mark.parametrize(
-    "n,bs,drop_last", itertools.product([0, 1, 7, 8, 9], [1, 3, 8], [False, True])
+    "n,bs,drop_last", list(itertools.product([0, 1, 7, 8, 9], [1, 3, 8], [False, True]))
 )
 def test_batch_sampler_matches_torch(n, bs, drop_last):
     torch = pytest.importorskip("torch")
@@ -144,7 +144,7 @@ def test_custom_sampler_subclass():
 
 # --- DistributedSampler ---------------------------------------------------------------------
 @pytest.mark.parametrize(
-    "n,replicas,drop_last", itertools.product([1, 7, 10, 11], [1, 2, 3, 4], [False, True])
+    "n,replicas,drop_last", list(itertools.product([1, 7, 10, 11], [1, 2, 3, 4], [False, True]))
 )
 def test_distributed_sampler_matches_torch_without_shuffle(n, replicas, drop_last):
     torch = pytest.importorskip("torch")
