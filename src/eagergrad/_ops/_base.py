@@ -12,7 +12,7 @@ from .._tensor import Tensor
 from ..autograd.function import Node
 from ..autograd.grad_mode import _mode
 
-__all__ = ["Op", "as_tensor_like", "promote", "promote_all", "wrap_scalar"]
+__all__ = ["Op", "as_tensor_like", "broadcast_error", "promote", "promote_all", "wrap_scalar"]
 
 _make = Tensor._make
 _new = object.__new__
@@ -49,25 +49,61 @@ class Op(Node):
             y = inputs[1]
             if y._device is not dev:
                 raise _device_mismatch(inputs)
-            if _mode.enabled and (x.requires_grad or y.requires_grad):
-                ctx.needs_input_grad = (x.requires_grad, y.requires_grad)
+            try:  # NOTE: free unless raised (3.11 zero-cost exceptions)
+                if _mode.enabled and (x.requires_grad or y.requires_grad):
+                    ctx.needs_input_grad = (x.requires_grad, y.requires_grad)
+                    out = cls.forward(ctx, x._data, y._data, **params)
+                    return ctx._record(inputs, out, dev, Tensor)
                 out = cls.forward(ctx, x._data, y._data, **params)
-                return ctx._record(inputs, out, dev, Tensor)
-            out = cls.forward(ctx, x._data, y._data, **params)
+            except ValueError:
+                _raise_broadcast_error(cls, inputs)
+                raise
         else:
             for t in inputs:
                 if t._device is not dev:
                     raise _device_mismatch(inputs)
-            if _mode.enabled:
-                needs = tuple([t.requires_grad for t in inputs])
-                if True in needs:
-                    ctx.needs_input_grad = needs
-                    out = cls.forward(ctx, *[t._data for t in inputs], **params)
-                    return ctx._record(inputs, out, dev, Tensor)
-            out = cls.forward(ctx, *[t._data for t in inputs], **params)
+            try:
+                if _mode.enabled:
+                    needs = tuple([t.requires_grad for t in inputs])
+                    if True in needs:
+                        ctx.needs_input_grad = needs
+                        out = cls.forward(ctx, *[t._data for t in inputs], **params)
+                        return ctx._record(inputs, out, dev, Tensor)
+                out = cls.forward(ctx, *[t._data for t in inputs], **params)
+            except ValueError:
+                _raise_broadcast_error(cls, inputs)
+                raise
         if type(out) is tuple:
             return tuple([_make(o, dev) for o in out])
         return _make(out, dev)
+
+
+def broadcast_error(*xs) -> RuntimeError | None:
+    """torch's broadcast error for tensors whose shapes don't broadcast, else None."""
+    shapes = [tuple(x._data.shape) for x in xs if isinstance(x, Tensor)]
+    try:
+        numpy.broadcast_shapes(*shapes)
+        return None
+    except ValueError:
+        pass
+    for i, a in enumerate(shapes):
+        for b in shapes[i + 1:]:
+            n = max(len(a), len(b))
+            for k in range(1, min(len(a), len(b)) + 1):
+                if a[-k] != b[-k] and a[-k] != 1 and b[-k] != 1:
+                    return RuntimeError(
+                        f"The size of tensor a ({a[-k]}) must match the size of tensor b "
+                        f"({b[-k]}) at non-singleton dimension {n - k}"
+                    )
+    return RuntimeError(f"shapes {shapes} cannot be broadcast together")
+
+
+def _raise_broadcast_error(cls, inputs):
+    """Turns numpy's ValueError from a broadcasting op into torch's RuntimeError."""
+    if cls.broadcasting:
+        err = broadcast_error(*inputs)
+        if err is not None:
+            raise err from None
 
 
 def _device_mismatch(inputs):

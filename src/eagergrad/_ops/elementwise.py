@@ -25,7 +25,7 @@ from .._dtype import (
 )
 from .._tensor import Tensor
 from ..autograd.grad_mode import _mode
-from ._base import Op, _device_mismatch, promote, promote_all, wrap_scalar
+from ._base import Op, _device_mismatch, broadcast_error, promote, promote_all, wrap_scalar
 from ._util import erf_array, erfc_array, erfinv_array, quiet, quiet_call
 
 __all__ = [
@@ -76,39 +76,6 @@ def _check_tensor(x, op: str, arg: str, pos: int) -> None:
         raise TypeError(
             f"{op}(): argument '{arg}' (position {pos}) must be Tensor, not {type(x).__name__}"
         )
-
-
-def _shape_error(*xs) -> RuntimeError:
-    """torch's broadcast error: the first dim (from the right) where two shapes disagree."""
-    shapes = [tuple(x.shape) for x in xs if isinstance(x, Tensor)]
-    for i, a in enumerate(shapes):
-        for b in shapes[i + 1:]:
-            n = max(len(a), len(b))
-            for k in range(1, min(len(a), len(b)) + 1):
-                if a[-k] != b[-k] and a[-k] != 1 and b[-k] != 1:
-                    return RuntimeError(
-                        f"The size of tensor a ({a[-k]}) must match the size of tensor b "
-                        f"({b[-k]}) at non-singleton dimension {n - k}"
-                    )
-    return RuntimeError(f"shapes {shapes} cannot be broadcast together")
-
-
-def _broadcasts(*xs) -> bool:
-    try:
-        numpy.broadcast_shapes(*[tuple(x.shape) for x in xs if isinstance(x, Tensor)])
-    except ValueError:
-        return False
-    return True
-
-
-def _apply(cls, *inputs):
-    """``cls.apply`` that turns numpy's broadcast ValueError into torch's RuntimeError."""
-    try:
-        return cls.apply(*inputs)
-    except ValueError:
-        if _broadcasts(*inputs):
-            raise
-        raise _shape_error(*inputs) from None
 
 
 def _promote(a, b):
@@ -360,7 +327,7 @@ def add(input, other, *, alpha=1) -> Tensor:  # noqa: A002
     a, b = _promote(input, other)
     if alpha != 1 or alpha.__class__ is bool:
         b = mul(b, _check_alpha(alpha, a.dtype))
-    return _apply(Add, a, b)
+    return Add.apply(a, b)
 
 
 _BOOL_SUB = (
@@ -390,7 +357,7 @@ def sub(input, other, *, alpha=1) -> Tensor:  # noqa: A002
         raise RuntimeError(_BOOL_SUB)
     if alpha != 1 or alpha.__class__ is bool:
         b = mul(b, _check_alpha(alpha, d))
-    return _apply(Sub, a, b)
+    return Sub.apply(a, b)
 
 
 def mul(input, other) -> Tensor:  # noqa: A002
@@ -402,7 +369,7 @@ def mul(input, other) -> Tensor:  # noqa: A002
         tensor([2.5000, 5.0000])
     """
     a, b = _promote(input, other)
-    return _apply(Mul, a, b)
+    return Mul.apply(a, b)
 
 
 def div(input, other, *, rounding_mode=None) -> Tensor:  # noqa: A002
@@ -431,16 +398,11 @@ def div(input, other, *, rounding_mode=None) -> Tensor:  # noqa: A002
             )
         a, b, _ = promote(input, other)
         _check_int_divisor(b)
-        try:
-            return DivRounded.apply(a, b, mode=rounding_mode)
-        except ValueError:
-            if _broadcasts(a, b):
-                raise
-            raise _shape_error(a, b) from None
+        return DivRounded.apply(a, b, mode=rounding_mode)
     a, b = _promote(input, other)
     if a._data.dtype.kind != "f":
         a, b = to_dtype(a, get_default_dtype()), to_dtype(b, get_default_dtype())
-    return _apply(Div, a, b)
+    return Div.apply(a, b)
 
 
 def floor_divide(input, other) -> Tensor:  # noqa: A002
@@ -468,7 +430,7 @@ def remainder(input, other) -> Tensor:  # noqa: A002
     """
     a, b = _promote(input, other)
     _check_int_divisor(b)
-    return _apply(Remainder, a, b)
+    return Remainder.apply(a, b)
 
 
 def fmod(input, other) -> Tensor:  # noqa: A002
@@ -483,7 +445,7 @@ def fmod(input, other) -> Tensor:  # noqa: A002
     """
     a, b = _promote(input, other)
     _check_int_divisor(b)
-    return _apply(Fmod, a, b)
+    return Fmod.apply(a, b)
 
 
 def pow(input, exponent) -> Tensor:  # noqa: A001,A002
@@ -505,7 +467,7 @@ def pow(input, exponent) -> Tensor:  # noqa: A001,A002
     """
     if isinstance(exponent, Tensor) or not isinstance(input, Tensor):
         a, b = _promote(input, exponent)
-        return _apply(Pow, a, b)
+        return Pow.apply(a, b)
     if isinstance(exponent, (numpy.generic, bool)):
         exponent = exponent.item() if isinstance(exponent, numpy.generic) else int(exponent)
     elif not isinstance(exponent, (int, float)):
@@ -1617,7 +1579,7 @@ def atan2(input, other) -> Tensor:  # noqa: A002
     a, b, d = promote(input, other)
     if not d.is_floating_point:
         a, b = to_dtype(a, get_default_dtype()), to_dtype(b, get_default_dtype())
-    return _apply(Atan2, a, b)
+    return Atan2.apply(a, b)
 
 
 def _no_bound(d, device, upper: bool) -> Tensor:
@@ -1667,7 +1629,7 @@ def clamp(input, min=None, max=None) -> Tensor:  # noqa: A001,A002
         lo = _no_bound(d, x._device, upper=False)
     if hi is None:
         hi = _no_bound(d, x._device, upper=True)
-    return _apply(Clamp, x, lo, hi)
+    return Clamp.apply(x, lo, hi)
 
 
 def clamp_min(input, min) -> Tensor:  # noqa: A002
@@ -1708,7 +1670,7 @@ def maximum(input, other) -> Tensor:  # noqa: A002
     """
     _check_tensor(other, "maximum", "other", 2)
     a, b = _promote(input, other)
-    return _apply(Maximum, a, b)
+    return Maximum.apply(a, b)
 
 
 def minimum(input, other) -> Tensor:  # noqa: A002
@@ -1723,7 +1685,7 @@ def minimum(input, other) -> Tensor:  # noqa: A002
     """
     _check_tensor(other, "minimum", "other", 2)
     a, b = _promote(input, other)
-    return _apply(Minimum, a, b)
+    return Minimum.apply(a, b)
 
 
 def where(condition, input=None, other=None) -> Tensor:  # noqa: A002
@@ -1755,7 +1717,7 @@ def where(condition, input=None, other=None) -> Tensor:  # noqa: A002
         d = result_type(((scalar_dtype(input), SCALAR), (scalar_dtype(other), SCALAR)))
         x = wrap_scalar(input, d, condition._device)
         y = wrap_scalar(other, d, condition._device)
-    return _apply(Where, condition, x, y)
+    return Where.apply(condition, x, y)
 
 
 _C_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double"}
@@ -1794,7 +1756,7 @@ def lerp(input, end, weight) -> Tensor:  # noqa: A002
         kernel = "lerp_kernel_scalar"
     if not d.is_floating_point:
         raise NotImplementedError(f'"{kernel}" not implemented for \'{_TORCH_NAMES[d.name]}\'')
-    return _apply(Lerp, input, end, weight)
+    return Lerp.apply(input, end, weight)
 
 
 def nan_to_num(input, nan: float = 0.0, posinf=None, neginf=None) -> Tensor:  # noqa: A002
@@ -1855,7 +1817,10 @@ def _no_grad_binary(ufunc, x, y, a, b, dev) -> Tensor:
     try:
         return _make(ufunc(x, y), dev)
     except ValueError:
-        raise _shape_error(a, b) from None
+        err = broadcast_error(a, b)
+        if err is None:
+            raise
+        raise err from None
 
 
 def eq(input, other) -> Tensor:  # noqa: A002
@@ -1977,7 +1942,7 @@ def isclose(input, other, rtol: float = 1e-05, atol: float = 1e-08,  # noqa: A00
     try:
         close = x == y
     except ValueError:
-        raise _shape_error(input, other) from None
+        raise broadcast_error(input, other) from None
     if x.dtype.kind == "f":
         if equal_nan:
             close = close | (xp.isnan(x) & xp.isnan(y))
