@@ -457,3 +457,13 @@ def test_load_state_dict_assign_replaces_tensors():
     m.load_state_dict(sd, assign=True)
     assert m.weight is not old and isinstance(m.weight, nn.Parameter) and m.weight.requires_grad
     assert m._parameters["weight"] is m.weight and m.weight.tolist() == [[1.0, 1.0], [1.0, 1.0]]
+
+
+def test_reassigning_a_child_or_parameter_keeps_its_position():
+    seq = nn.Sequential(nn.Linear(1, 2), nn.ReLU(), nn.Linear(2, 3))
+    seq[0] = nn.Linear(1, 2, bias=False)
+    assert [type(m).__name__ for m in seq] == ["Linear", "ReLU", "Linear"]
+    assert seq[0].bias is None
+    lin = nn.Linear(2, 2)
+    lin.weight = nn.Parameter(eg.zeros(2, 2))
+    assert [n for n, _ in lin.named_parameters()] == ["weight", "bias"]

@@ -216,7 +216,7 @@ class Module:
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
-            self._discard(name)
+            self._discard(name, keep=self._parameters)
             self.register_parameter(name, value)
             return
         if params is not None and name in params:
@@ -231,7 +231,7 @@ class Module:
         if isinstance(value, Module):
             if modules is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
-            self._discard(name)
+            self._discard(name, keep=modules)
             modules[name] = value
             object.__setattr__(self, name, value)
             return
@@ -258,9 +258,12 @@ class Module:
             buffers[name] = value
         object.__setattr__(self, name, value)
 
-    def _discard(self, name: str) -> None:
+    def _discard(self, name: str, keep=None) -> None:
+        """Forgets ``name`` everywhere but in ``keep``, where reassigning keeps its position
+        (``seq[0] = layer`` must not move the layer to the end, as in torch)."""
         for d in (self._parameters, self._buffers, self._modules, self._non_persistent_buffers):
-            d.pop(name, None)
+            if d is not keep:
+                d.pop(name, None)
         self.__dict__.pop(name, None)
 
     def __delattr__(self, name: str) -> None:
