@@ -231,7 +231,15 @@ def _run(tensors, root_grads, retain_graph, create_graph, capture, only):
                     gi = _conform(node, edge, gi)
                     data = gi._data
                 if nr >= 0:
-                    _add_pending(pending, heap, target, nr, gi, create_graph)
+                    if target._n_outputs != 1:
+                        _add_pending(pending, heap, target, nr, gi, create_graph)
+                        continue
+                    prev = pending.get(target)  # _add_pending's common case, inlined
+                    if prev is None:
+                        pending[target] = gi
+                        heappush(heap, (-target._seq, target))
+                    else:
+                        pending[target] = _accumulate(prev, gi, create_graph)
                     continue
                 if fast_leaves and target._hooks is None:
                     prev = target.grad
