@@ -20,6 +20,8 @@ class _CupyPlaceholder:
     ndarray = type("_NoCupyArray", (), {})
 
     def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)  # inspect/doctest probe dunders; they must not fail loudly
         raise RuntimeError(
             "Torch not compiled with CUDA enabled: eagergrad needs cupy for CUDA devices. "
             "Install it with `pip install eagergrad[gpu]` (see docs for the wheel that matches "

@@ -56,7 +56,7 @@ class Tensor:
     grad_fn = None
     _output_nr = 0
     _base = None
-    _version = 0
+    _vc = 0  # the version count; only the base tensor's is used (see _version)
     _retains_grad = False
     _hooks = None
     _post_acc_hooks = None
@@ -96,6 +96,17 @@ class Tensor:
         return t
 
     # --- metadata -------------------------------------------------------------------------
+    @property
+    def _version(self) -> int:
+        """The storage's version counter, shared by a tensor, its views and detach()es."""
+        base = self._base
+        return (base if base is not None else self)._vc
+
+    @_version.setter
+    def _version(self, value: int) -> None:
+        base = self._base
+        (base if base is not None else self)._vc = value
+
     @property
     def dtype(self):
         return _FROM_NP[self._data.dtype]

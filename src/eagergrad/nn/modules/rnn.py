@@ -629,8 +629,8 @@ class RNNBase(Module):
 
     Args:
         mode: ``"LSTM"``, ``"GRU"``, ``"RNN_TANH"`` or ``"RNN_RELU"``.
-        input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-        proj_size: as in torch (see ``LSTM``).
+        input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, proj_size:
+            as in torch (see ``LSTM``).
     """
 
     def __init__(
