@@ -66,6 +66,24 @@ def _run_child(workload, impl, seconds, memory=False):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def _interleaved(name, impls, seconds, rounds):
+    """Runs every implementation ``rounds`` times in turn; merges each one's rounds."""
+    per = {impl: [] for impl in impls}
+    for _ in range(max(rounds, 1)):
+        for impl in impls:
+            per[impl].append(_run_child(name, impl, seconds / max(rounds, 1)))
+    row = {}
+    for impl, runs in per.items():
+        errors = [r for r in runs if "error" in r]
+        if errors:
+            row[impl] = errors[0]
+            continue
+        medians = sorted(r["median"] for r in runs)
+        row[impl] = {"median": medians[len(medians) // 2], "min": min(r["min"] for r in runs),
+                     "max": max(r["max"] for r in runs), "n": sum(r["n"] for r in runs)}
+    return row
+
+
 def _have_torch() -> bool:
     try:
         import torch  # noqa: F401
@@ -95,6 +113,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workloads", nargs="*")
     parser.add_argument("--time", type=float, default=2.0, help="seconds of timing per cell")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="interleaved rounds per cell (each a fresh process); the medians "
+                        "of all rounds' steps are reported, so slow drift hits every column")
     parser.add_argument("--child", nargs=2, metavar=("WORKLOAD", "IMPL"), help=argparse.SUPPRESS)
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--memory", action="store_true", help=argparse.SUPPRESS)
@@ -118,10 +139,7 @@ def main() -> None:
     print(header)
     for name in names:
         w = WORKLOADS[name]
-        row = {}
-        for impl in impls:
-            if impl in w["impls"]:
-                row[impl] = _run_child(name, impl, args.time)
+        row = _interleaved(name, [i for i in impls if i in w["impls"]], args.time, args.rounds)
         results[name] = row
         cells = []
         for impl in impls:
