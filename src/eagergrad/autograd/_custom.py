@@ -143,7 +143,7 @@ def _record(ctx, args, outs, dev):
         entry = None
         for j, o in enumerate(result):
             if o is t or (isinstance(o, Tensor) and t._data is o._data and o.grad_fn is ctx):
-                entry = (_OUTPUT, o._data, o._version, j, weakref.ref(o))
+                entry = (_OUTPUT, o._data, o._vc, j, weakref.ref(o))
                 break
         if entry is None:
             root = t._base if t._base is not None else t

@@ -85,10 +85,10 @@ class Node:
             return obj
         if kind == _OUTPUT:
             out = ref()
-            if out is not None:
-                root = out._base if out._base is not None else out
-                if root._version != version:
-                    self._raise_modified(out, root._version, version, f"output {nr}")
+            # NOTE: the version is taken when the node is recorded, before a view op's wrapper
+            # marks its output as a view; only a non-view output's own counter is comparable.
+            if out is not None and out._base is None and out._vc != version:
+                self._raise_modified(out, out._vc, version, f"output {nr}")
             return _TENSOR._make(obj, self._dev, True, self, nr)
         return _TENSOR._make(obj, self._dev)
 

@@ -122,8 +122,10 @@ class Recorder:
 
     def check_in_place(self):
         """Raises if a tensor seen during the run was changed in place (not replayable)."""
+        # NOTE: the raw counter of the object recorded (an op's output is recorded before its
+        # wrapper marks it as a view, so its version property would later read the base's).
         for t, version, cls in self.versions:
-            if t._version != version:
+            if t._vc != version:
                 made = f"the output of {cls.__name__}" if cls is not None else "a tensor read"
                 raise RuntimeError(
                     f"eg.jit.trace: {made} (shape {list(t.shape)}) was modified in place inside "
@@ -186,7 +188,7 @@ class Recorder:
             if t.requires_grad:
                 self.ext.setdefault(_grad_key(t), ("live", k))
             root = t._base if t._base is not None else t
-            self.versions.append((root, root._version, None))
+            self.versions.append((root, root._vc, None))
         return ("l", k)
 
     def _param_ref(self, v, in_forward):
@@ -215,7 +217,7 @@ class Recorder:
         outs = out if type(out) is tuple else (out,)
         for o in outs:
             root = o._base if o._base is not None else o
-            self.versions.append((root, root._version, cls))
+            self.versions.append((root, root._vc, cls))
         step = Step("op", cls, ins, pars, phase=self.phase, seg=self.seg)
         step.outs = tuple(self._new_slot(o._data) for o in outs)
         step.out_shapes = tuple(o._data.shape for o in outs)

@@ -308,20 +308,7 @@ def _flat(step):
     return out
 
 
-def _build(fn, inputs, modules, check_inputs, name):
-    versions = {
-        id(t): t._version
-        for m in modules
-        for t in list(m.parameters()) + [b for b in m.buffers() if b is not None]
-    }
-    rng_before = _rng_state()
-    rec, outputs, single, seeds, ext = _run_recorded(fn, inputs, True)
-    if _rng_state() != rng_before:
-        raise RuntimeError(
-            "eg.jit.trace: the traced code drew random numbers (dropout in training mode, "
-            "eg.rand...); a replay would reuse the same numbers. Trace in eval mode "
-            "(model.eval()) or keep the random part outside the traced function."
-        )
+def _check_buffers(modules, versions):
     for m in modules:
         for bname, b in m.named_buffers():
             if b is not None and b._version != versions.get(id(b), b._version):
@@ -330,6 +317,29 @@ def _build(fn, inputs, modules, check_inputs, name):
                     "in training mode updates its running statistics); a replay would not. "
                     "Trace in eval mode (model.eval())."
                 )
+
+
+def _build(fn, inputs, modules, check_inputs, name):
+    versions = {
+        id(t): t._version
+        for m in modules
+        for t in list(m.parameters()) + [b for b in m.buffers() if b is not None]
+    }
+    rng_before = _rng_state()
+    try:
+        rec, outputs, single, seeds, ext = _run_recorded(fn, inputs, True)
+    except RuntimeError:
+        # A changed buffer is also an in-place write seen by the recorder (through a view of
+        # it); name the buffer, which says what to do, rather than the view.
+        _check_buffers(modules, versions)
+        raise
+    if _rng_state() != rng_before:
+        raise RuntimeError(
+            "eg.jit.trace: the traced code drew random numbers (dropout in training mode, "
+            "eg.rand...); a replay would reuse the same numbers. Trace in eval mode "
+            "(model.eval()) or keep the random part outside the traced function."
+        )
+    _check_buffers(modules, versions)
     graph = _Graph(rec, inputs, outputs, seeds, ext, name, single)
     checks = [("perturbed example inputs", _perturbed(inputs))]
     for j, ci in enumerate(check_inputs or ()):
