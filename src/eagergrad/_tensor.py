@@ -548,10 +548,9 @@ class Tensor:
 
     def fill_(self, value) -> Tensor:
         """Fills with ``value`` (a number or a one-element tensor) in place."""
-        if isinstance(value, Tensor) and (value.requires_grad or self.requires_grad):
-            return self._inplace("fill_", _F.fill_like, value)
-        if _mode.enabled and self.requires_grad:
-            return self._inplace("fill_", _F.fill_like, value)
+        value_requires_grad = isinstance(value, Tensor) and value.requires_grad
+        if _mode.enabled and (self.requires_grad or value_requires_grad):
+            return self._inplace("fill_", _F.fill_like, value)  # recorded: see _inplace
         if isinstance(value, Tensor):
             value = value.item()
         self._check_writable("fill_")

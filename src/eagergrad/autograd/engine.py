@@ -410,15 +410,12 @@ def _run_pre_hooks(node, g, capture_nodes, capture_map):
                         g[nr] = r
                     else:
                         g = r
-            else:  # retain
+            else:  # retain_grad(): keep a copy (create_graph: the differentiable value)
                 t = hook[2]()
                 if t is not None:
-                    val = cur if cur.grad_fn is not None and _mode.enabled else cur.detach()
-                    if t.grad is None:
-                        t.grad = type(cur)._make(val._data.copy(), val._device) \
-                            if not _mode.enabled else val
-                    else:
-                        t.grad = t.grad + val
+                    if not _mode.enabled:
+                        cur = _TENSOR._make(cur._data.copy(), cur._device)
+                    t.grad = cur if t.grad is None else t.grad + cur
     for t in capture_nodes.get(node, ()):
         cur = g[t._output_nr] if multi else g
         if cur is not None:
