@@ -31,6 +31,11 @@ _new = object.__new__
 class Op(Node):
     """Base class of built-in ops (same shape as ``eg.autograd.Function``, on raw arrays)."""
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if _NUMPY1 and "forward" in cls.__dict__:
+            cls.forward = staticmethod(_keep_float_width(cls.__dict__["forward"].__func__))
+
     @classmethod
     def apply(cls, *inputs, **params):
         # NOTE: this runs for every op, forward and backward: the one- and two-input cases are
@@ -76,6 +81,41 @@ class Op(Node):
         if type(out) is tuple:
             return tuple([_make(o, dev) for o in out])
         return _make(out, dev)
+
+
+# NOTE [numpy 1.x and 0-d results]
+# numpy 1.x casts by value when every operand is 0-d or a scalar: a 0-d float32 array times a
+# Python float gives float64 there (numpy 2's NEP 50 keeps float32, as torch does). Under
+# numpy 1.x only, each op's forward is wrapped so a float result wider than its float inputs is
+# cast back (unless the op was asked for a ``dtype``); arrays the forward saved are swapped for
+# the cast ones, so saved outputs keep their place in the graph. numpy 2 pays nothing.
+_NUMPY1 = int(numpy.__version__.split(".")[0]) < 2
+
+
+def _keep_float_width(forward):
+    def wrapped(ctx, *arrays, **params):
+        out = forward(ctx, *arrays, **params)
+        if "dtype" in params:
+            return out
+        widths = [a.dtype.itemsize for a in arrays if getattr(a, "dtype", None) is not None
+                  and a.dtype.kind == "f"]
+        if not widths:
+            return out
+        want = max(widths)
+        outs = out if type(out) is tuple else (out,)
+        fixed = tuple(
+            o.astype(f"f{want}") if getattr(o, "dtype", None) is not None and o.dtype.kind == "f"
+            and o.dtype.itemsize > want else o
+            for o in outs
+        )
+        saved = ctx._saved
+        if saved:
+            swap = {id(o): f for o, f in zip(outs, fixed) if o is not f}
+            ctx._saved = tuple(swap.get(id(a), a) for a in saved)
+        return fixed if type(out) is tuple else fixed[0]
+
+    wrapped.__wrapped__ = forward
+    return wrapped
 
 
 def broadcast_error(*xs) -> RuntimeError | None:
