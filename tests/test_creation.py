@@ -128,3 +128,11 @@ def test_factory_requires_grad():
     assert eg.zeros(2, requires_grad=True).requires_grad
     with pytest.raises(RuntimeError):
         eg.zeros(2, dtype=eg.int64, requires_grad=True)
+
+
+@pytest.mark.parametrize("dtype,high", [("int8", 127), ("uint8", 255), ("float16", 2048),
+                                        ("bool", 1)])
+def test_random_without_bounds_follows_the_dtype(dtype, high):
+    x = eg.empty(5000, dtype=getattr(eg, dtype)).random_()
+    values = x.numpy().astype(float)
+    assert values.min() >= 0 and values.max() <= high and values.max() > high / 2

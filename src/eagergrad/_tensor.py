@@ -17,7 +17,16 @@ _asarray = numpy.asarray
 
 
 class Size(tuple):
-    """A tensor's shape: a tuple that prints like torch's ``torch.Size``."""
+    """A tensor's shape: a tuple that prints like torch's ``torch.Size``.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> s = eg.zeros(2, 3).shape
+        >>> s
+        eagergrad.Size([2, 3])
+        >>> s[1], len(s), s.numel()
+        (3, 2, 6)
+    """
 
     __slots__ = ()
 
@@ -109,66 +118,218 @@ class Tensor:
 
     @property
     def dtype(self):
+        """The element type, e.g. ``eg.float32`` (as ``torch.Tensor.dtype``).
+
+        Example:
+            >>> import eagergrad as eg
+            >>> eg.tensor([1.0]).dtype, eg.tensor([1]).dtype
+            (eagergrad.float32, eagergrad.int64)
+        """
         return _FROM_NP[self._data.dtype]
 
     @property
     def device(self) -> Device:
+        """The device the data lives on: ``cpu``, or ``cuda:N`` with cupy.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> eg.zeros(1).device
+            device(type='cpu')
+        """
         return self._device
 
     @property
     def shape(self) -> Size:
+        """The size of each dimension, an ``eg.Size`` (a tuple); ``size()`` gives the same.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> eg.zeros(2, 3).shape
+            eagergrad.Size([2, 3])
+        """
         return Size(self._data.shape)
 
     def size(self, dim: int | None = None):
-        """The shape, or the size of dimension ``dim``."""
+        """The shape, or the size of dimension ``dim``.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> x = eg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+            >>> x.size()
+            eagergrad.Size([2, 3])
+            >>> x.size(1), x.size(-1)
+            (3, 3)
+        """
         if dim is None:
             return Size(self._data.shape)
         return self._data.shape[_wrap_dim(dim, self._data.ndim, "size")]
 
     @property
     def ndim(self) -> int:
+        """The number of dimensions, ``len(self.shape)``.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> eg.zeros(2, 3).ndim
+            2
+        """
         return self._data.ndim
 
     def dim(self) -> int:
+        """The number of dimensions (``ndim``); ``ndimension`` is the same method.
+
+        Returns:
+            An ``int``.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> x = eg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+            >>> x.dim()
+            2
+            >>> eg.tensor(3.0).dim()
+            0
+        """
         return self._data.ndim
 
     ndimension = dim
 
     def numel(self) -> int:
+        """The number of elements, the product of the shape; ``nelement`` is the same method.
+
+        Returns:
+            An ``int``.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> x = eg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+            >>> x.numel()
+            6
+        """
         return int(self._data.size)
 
     nelement = numel
 
     def element_size(self) -> int:
+        """The size in bytes of one element of this tensor's dtype.
+
+        Returns:
+            An ``int`` (4 for float32, 8 for int64).
+
+        Example:
+            >>> import eagergrad as eg
+            >>> eg.zeros(2).element_size(), eg.zeros(2, dtype=eg.int64).element_size()
+            (4, 8)
+        """
         return self._data.itemsize
 
     def stride(self, dim: int | None = None):
-        """Strides in elements (torch convention), or the stride of ``dim``."""
+        """Strides in elements (torch convention), or the stride of ``dim``.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> x = eg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+            >>> x.stride()
+            (3, 1)
+            >>> x.t().stride(0)
+            1
+        """
         st = tuple(s // self._data.itemsize for s in self._data.strides)
         return st if dim is None else st[_wrap_dim(dim, self._data.ndim, "stride")]
 
     def is_contiguous(self) -> bool:
+        """Whether the elements are laid out row-major without gaps (C order).
+
+        Returns:
+            A ``bool``; ``contiguous()`` returns a copy that is.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> x = eg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+            >>> x.is_contiguous(), x.t().is_contiguous()
+            (True, False)
+            >>> x.t().contiguous().is_contiguous()
+            True
+        """
         return bool(self._data.flags.c_contiguous)
 
     def is_floating_point(self) -> bool:
+        """Whether the dtype is a floating type (float16, float32 or float64).
+
+        Returns:
+            A ``bool``.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> eg.tensor([1.0]).is_floating_point(), eg.tensor([1]).is_floating_point()
+            (True, False)
+        """
         return self._data.dtype.kind == "f"
 
     def is_complex(self) -> bool:
+        """Whether the dtype is complex: always ``False``, eagergrad has no complex dtypes.
+
+        Returns:
+            ``False``.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> eg.tensor([1.0]).is_complex()
+            False
+        """
         return False
 
     @property
     def is_cuda(self) -> bool:
+        """Whether the data lives on a CUDA device.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> eg.zeros(1).is_cuda
+            False
+        """
         return self._device.type == "cuda"
 
     @property
     def is_leaf(self) -> bool:
+        """Whether the tensor has no ``grad_fn``: made by the user rather than by a recorded op.
+
+        Only leaves that require grad get ``.grad`` filled by backward (see ``retain_grad``).
+
+        Example:
+            >>> import eagergrad as eg
+            >>> x = eg.tensor([1.0], requires_grad=True)
+            >>> x.is_leaf, (x * 2).is_leaf
+            (True, False)
+            >>> eg.ones(1).is_leaf
+            True
+        """
         return self.grad_fn is None
 
     @property
     def is_sparse(self) -> bool:
+        """Whether the tensor is sparse: always ``False``, eagergrad tensors are dense.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> eg.zeros(1).is_sparse
+            False
+        """
         return False
 
     def data_ptr(self) -> int:
+        """The address of the first element (host memory on cpu, device memory on cuda).
+
+        Returns:
+            An ``int``; views that start at the same element share it.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> x = eg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+            >>> x.data_ptr() == x.view(6).data_ptr()
+            True
+            >>> x.data_ptr() == x.clone().data_ptr()
+            False
+        """
         d = self._data
         return d.ctypes.data if isinstance(d, _ndarray) else d.data.ptr
 
@@ -177,6 +338,16 @@ class Tensor:
         """A tensor on the same storage, outside the graph (torch's ``.data``).
 
         Unlike ``detach()`` it does not share the version counter, as in torch.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> w = eg.tensor([1.0, 2.0], requires_grad=True)
+            >>> w.data.requires_grad
+            False
+            >>> w.data.mul_(2)  # an update autograd does not see
+            tensor([2., 4.])
+            >>> w
+            tensor([2., 4.], requires_grad=True)
         """
         return Tensor._make(self._data, self._device)
 
@@ -189,12 +360,25 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:
-        """All dims reversed (``x.permute(n-1, ..., 0)``)."""
+        """All dims reversed (``x.permute(n-1, ..., 0)``).
+
+        Example:
+            >>> import eagergrad as eg
+            >>> x = eg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+            >>> x.T.shape
+            eagergrad.Size([3, 2])
+        """
         return _F.permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
 
     @property
     def mT(self) -> Tensor:
-        """The last two dims swapped (batched matrix transpose)."""
+        """The last two dims swapped (batched matrix transpose).
+
+        Example:
+            >>> import eagergrad as eg
+            >>> eg.zeros(5, 2, 3).mT.shape
+            eagergrad.Size([5, 3, 2])
+        """
         if self._data.ndim < 2:
             raise RuntimeError(
                 f"tensor.mT is only supported on matrices or batches of matrices. Got "
@@ -204,7 +388,14 @@ class Tensor:
 
     # --- autograd -------------------------------------------------------------------------
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        """Sets ``requires_grad`` in place (leaves only) and returns ``self``."""
+        """Sets ``requires_grad`` in place (leaves only) and returns ``self``.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> w = eg.zeros(2).requires_grad_()
+            >>> w.requires_grad
+            True
+        """
         if not self.is_leaf:
             if requires_grad:
                 return self
@@ -231,11 +422,32 @@ class Tensor:
                 ``create_graph``).
             create_graph: record the backward pass itself, for higher-order gradients.
             inputs: accumulate only into these tensors' ``.grad``.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> x = eg.tensor([1.0, 2.0], requires_grad=True)
+            >>> (x ** 2).sum().backward()
+            >>> x.grad
+            tensor([2., 4.])
+            >>> x.grad = None
+            >>> (x * 3).backward(gradient=eg.tensor([1.0, 0.5]))
+            >>> x.grad
+            tensor([3.0000, 1.5000])
         """
         _engine.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def retain_grad(self) -> None:
-        """Keeps ``.grad`` for this non-leaf tensor after backward."""
+        """Keeps ``.grad`` for this non-leaf tensor after backward.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> x = eg.tensor([1.0, 2.0], requires_grad=True)
+            >>> y = x * 2
+            >>> y.retain_grad()
+            >>> (y * y).sum().backward()
+            >>> y.grad
+            tensor([4., 8.])
+        """
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is not None and not self._retains_grad:
@@ -244,12 +456,33 @@ class Tensor:
 
     @property
     def retains_grad(self) -> bool:
+        """Whether ``retain_grad()`` was called on this non-leaf tensor.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> x = eg.tensor([1.0], requires_grad=True)
+            >>> y = x * 2
+            >>> y.retains_grad
+            False
+            >>> y.retain_grad()
+            >>> y.retains_grad
+            True
+        """
         return self._retains_grad
 
     def register_hook(self, hook):
         """Registers ``hook(grad)`` run when this tensor's gradient is computed.
 
         The hook may return a new gradient to use instead. Returns a handle with ``remove()``.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> x = eg.tensor([1.0, 2.0], requires_grad=True)
+            >>> h = x.register_hook(lambda g: g * 10)
+            >>> x.sum().backward()
+            >>> x.grad
+            tensor([10., 10.])
+            >>> h.remove()
         """
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
@@ -263,25 +496,59 @@ class Tensor:
         return _RemovableHandle(self._hooks, hook)
 
     def detach(self) -> Tensor:
-        """A tensor on the same storage, cut from the graph (shares the version counter)."""
+        """A tensor on the same storage, cut from the graph (shares the version counter).
+
+        Example:
+            >>> import eagergrad as eg
+            >>> x = eg.tensor([1.0], requires_grad=True)
+            >>> y = (x * 2).detach()
+            >>> y.requires_grad, y.grad_fn is None
+            (False, True)
+        """
         out = Tensor._make(self._data, self._device)
         out._base = self._base if self._base is not None else self
         return out
 
     def detach_(self) -> Tensor:
-        """Cuts this tensor from the graph in place, making it a leaf."""
+        """Cuts this tensor from the graph in place, making it a leaf.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> x = eg.tensor([1.0], requires_grad=True)
+            >>> y = x * 2
+            >>> _ = y.detach_()
+            >>> y.requires_grad, y.is_leaf
+            (False, True)
+        """
         self.grad_fn = None
         self.requires_grad = False
         self._output_nr = 0
         return self
 
     def clone(self, *, memory_format=None) -> Tensor:
-        """A copy with its own storage; gradients flow back to ``self``."""
+        """A copy with its own storage; gradients flow back to ``self``.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> a = eg.tensor([1.0, 2.0])
+            >>> b = a.clone()
+            >>> _ = b.add_(1)
+            >>> a, b
+            (tensor([1., 2.]), tensor([2., 3.]))
+        """
         return _F.clone(self)
 
     # --- conversions out of the tensor ----------------------------------------------------
     def item(self):
-        """The value of a one-element tensor as a Python number."""
+        """The value of a one-element tensor as a Python number.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> eg.tensor([2.5]).item()
+            2.5
+            >>> eg.tensor(3).item()
+            3
+        """
         if self._data.size != 1:
             raise RuntimeError(
                 f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
@@ -289,11 +556,30 @@ class Tensor:
         return _backend.to_host(self._data).reshape(()).item()
 
     def tolist(self):
-        """The values as (nested) Python lists of numbers."""
+        """The values as (nested) Python lists of numbers.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> eg.tensor([[1, 2], [3, 4]]).tolist()
+            [[1, 2], [3, 4]]
+            >>> eg.tensor(1.5).tolist()
+            1.5
+        """
         return _backend.to_host(self._data).tolist()
 
     def numpy(self, *, force: bool = False) -> numpy.ndarray:
-        """The numpy array behind a cpu tensor (shared memory)."""
+        """The numpy array behind a cpu tensor (shared memory).
+
+        Example:
+            >>> import eagergrad as eg
+            >>> t = eg.tensor([1.0, 2.0])
+            >>> a = t.numpy()
+            >>> a[0] = 9.0
+            >>> t
+            tensor([9., 2.])
+            >>> eg.tensor([1.0], requires_grad=True).detach().numpy()
+            array([1.], dtype=float32)
+        """
         if self._device.type != "cpu":
             if force:
                 return _backend.to_host(self._data)
@@ -386,6 +672,16 @@ class Tensor:
 
         Accepts ``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(other_tensor)`` and
         the keywords ``device``, ``dtype``, ``non_blocking``, ``copy``.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> x = eg.tensor([1, 2])
+            >>> x.to(eg.float32)
+            tensor([1., 2.])
+            >>> x.to('cpu') is x
+            True
+            >>> x.to(eg.zeros(1, dtype=eg.float64)).dtype
+            eagergrad.float64
         """
         device, dtype, copy = _parse_to(args, kwargs)
         out = self
@@ -398,7 +694,13 @@ class Tensor:
         return out
 
     def cuda(self, device=None, non_blocking: bool = False) -> Tensor:
-        """A copy on a CUDA device (``self`` if already there)."""
+        """A copy on a CUDA device (``self`` if already there).
+
+        Example:
+            >>> import eagergrad as eg
+            >>> if eg.cuda.is_available():  # needs cupy and a GPU
+            ...     y = eg.ones(2).cuda()
+        """
         if device is None:
             dev = Device("cuda")
         elif isinstance(device, int):
@@ -408,62 +710,274 @@ class Tensor:
         return self.to(dev)
 
     def cpu(self) -> Tensor:
-        """A copy in host memory (``self`` if already there)."""
+        """A copy in host memory (``self`` if already there).
+
+        Example:
+            >>> import eagergrad as eg
+            >>> x = eg.ones(2)
+            >>> x.cpu() is x
+            True
+        """
         return self.to(CPU)
 
     def type(self, dtype=None):
-        """The type name (no argument), or a tensor converted to ``dtype``."""
+        """The type name (no argument), or a tensor converted to ``dtype``.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> x = eg.tensor([1.0])
+            >>> x.type()
+            'eagergrad.FloatTensor'
+            >>> x.type(eg.int64)
+            tensor([1])
+        """
         if dtype is None:
             return _type_name(self)
         return self.to(to_dtype(dtype))
 
     def type_as(self, other: Tensor) -> Tensor:
+        """A copy converted to ``other``'s dtype (``self`` if it already has it).
+
+        Args:
+            other: the tensor whose dtype to use.
+
+        Returns:
+            ``self.to(other.dtype)``.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> eg.tensor([1, 2]).type_as(eg.zeros(1))
+            tensor([1., 2.])
+        """
         return self.to(other.dtype)
 
     def float(self) -> Tensor:
+        """``self`` converted to ``float32`` (``self`` if it already is): ``self.to(eg.float32)``.
+
+        Returns:
+            A tensor of dtype ``float32``. Autograd records the conversion when the result is
+            floating; an integer result does not require grad.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> eg.tensor([1.7, -2.0]).float()
+            tensor([ 1.7000, -2.0000])
+        """
         return self.to(float32)
 
     def double(self) -> Tensor:
+        """``self`` converted to ``float64`` (``self`` if it already is): ``self.to(eg.float64)``.
+
+        Returns:
+            A tensor of dtype ``float64``. Autograd records the conversion when the result is
+            floating; an integer result does not require grad.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> eg.tensor([1.7, -2.0]).double()
+            tensor([ 1.7000, -2.0000], dtype=eagergrad.float64)
+        """
         return self.to(to_dtype("float64"))
 
     def half(self) -> Tensor:
+        """``self`` converted to ``float16`` (``self`` if it already is): ``self.to(eg.float16)``.
+
+        Returns:
+            A tensor of dtype ``float16``. Autograd records the conversion when the result is
+            floating; an integer result does not require grad.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> eg.tensor([1.7, -2.0]).half()
+            tensor([ 1.7002, -2.0000], dtype=eagergrad.float16)
+        """
         return self.to(to_dtype("float16"))
 
     def long(self) -> Tensor:
+        """``self`` converted to ``int64`` (``self`` if it already is): ``self.to(eg.int64)``.
+
+        Returns:
+            A tensor of dtype ``int64``. Autograd records the conversion when the result is
+            floating; an integer result does not require grad.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> eg.tensor([1.7, -2.0]).long()
+            tensor([ 1, -2])
+        """
         return self.to(int64)
 
     def int(self) -> Tensor:
+        """``self`` converted to ``int32`` (``self`` if it already is): ``self.to(eg.int32)``.
+
+        Returns:
+            A tensor of dtype ``int32``. Autograd records the conversion when the result is
+            floating; an integer result does not require grad.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> eg.tensor([1.7, -2.0]).int()
+            tensor([ 1, -2], dtype=eagergrad.int32)
+        """
         return self.to(to_dtype("int32"))
 
     def short(self) -> Tensor:
+        """``self`` converted to ``int16`` (``self`` if it already is): ``self.to(eg.int16)``.
+
+        Returns:
+            A tensor of dtype ``int16``. Autograd records the conversion when the result is
+            floating; an integer result does not require grad.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> eg.tensor([1.7, -2.0]).short()
+            tensor([ 1, -2], dtype=eagergrad.int16)
+        """
         return self.to(to_dtype("int16"))
 
     def char(self) -> Tensor:
+        """``self`` converted to ``int8`` (``self`` if it already is): ``self.to(eg.int8)``.
+
+        Returns:
+            A tensor of dtype ``int8``. Autograd records the conversion when the result is
+            floating; an integer result does not require grad.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> eg.tensor([1.7, -2.0]).char()
+            tensor([ 1, -2], dtype=eagergrad.int8)
+        """
         return self.to(to_dtype("int8"))
 
     def byte(self) -> Tensor:
+        """``self`` converted to ``uint8`` (``self`` if it already is): ``self.to(eg.uint8)``.
+
+        Returns:
+            A tensor of dtype ``uint8``.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> eg.tensor([1.7, 200.0]).byte()
+            tensor([  1, 200], dtype=eagergrad.uint8)
+        """
         return self.to(to_dtype("uint8"))
 
     def bool(self) -> Tensor:
+        """A copy converted to ``bool`` (``self`` if it already is): nonzero becomes ``True``.
+
+        Returns:
+            A tensor of dtype ``bool``.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> eg.tensor([0.0, 0.5, -2.0]).bool()
+            tensor([False,  True,  True])
+        """
         return self.to(bool_)
 
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> Tensor:
+        """A new tensor from ``data`` with this tensor's dtype and device by default.
+
+        Args:
+            data: a number, (nested) list, numpy array or tensor; always copied.
+            dtype: the result's dtype (default: ``self``'s).
+            device: the result's device (default: ``self``'s).
+            requires_grad: whether the result records operations for autograd.
+
+        Returns:
+            A new leaf tensor.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> base = eg.zeros(1, dtype=eg.float64)
+            >>> base.new_tensor([1, 2])
+            tensor([1., 2.], dtype=eagergrad.float64)
+        """
         return _C.tensor(data, dtype=dtype or self.dtype, device=device or self._device,
                          requires_grad=requires_grad)
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        """A tensor of zeros of ``size`` with this tensor's dtype and device by default.
+
+        Args:
+            *size: the shape, as ints or one sequence.
+            dtype: the result's dtype (default: ``self``'s).
+            device: the result's device (default: ``self``'s).
+            requires_grad: whether the result records operations for autograd.
+
+        Returns:
+            A new tensor.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> base = eg.tensor([1, 2])
+            >>> base.new_zeros(2, 3)
+            tensor([[0, 0, 0],
+                    [0, 0, 0]])
+        """
         return _C.zeros(*size, dtype=dtype or self.dtype, device=device or self._device,
                         requires_grad=requires_grad)
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        """A tensor of ones of ``size`` with this tensor's dtype and device by default.
+
+        Args:
+            *size: the shape, as ints or one sequence.
+            dtype: the result's dtype (default: ``self``'s).
+            device: the result's device (default: ``self``'s).
+            requires_grad: whether the result records operations for autograd.
+
+        Returns:
+            A new tensor.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> eg.zeros(1, dtype=eg.float64).new_ones((2,))
+            tensor([1., 1.], dtype=eagergrad.float64)
+        """
         return _C.ones(*size, dtype=dtype or self.dtype, device=device or self._device,
                        requires_grad=requires_grad)
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        """An uninitialised tensor of ``size`` with this tensor's dtype and device by default.
+
+        Args:
+            *size: the shape, as ints or one sequence.
+            dtype: the result's dtype (default: ``self``'s).
+            device: the result's device (default: ``self``'s).
+            requires_grad: whether the result records operations for autograd.
+
+        Returns:
+            A new tensor whose values are arbitrary.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> t = eg.tensor([1, 2]).new_empty(3)
+            >>> t.shape, t.dtype
+            (eagergrad.Size([3]), eagergrad.int64)
+        """
         return _C.empty(*size, dtype=dtype or self.dtype, device=device or self._device,
                         requires_grad=requires_grad)
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+        """A ``size`` tensor filled with ``fill_value``; dtype and device default to ``self``'s.
+
+        Args:
+            size: the shape, a sequence of ints.
+            fill_value: the value of every element.
+            dtype: the result's dtype (default: ``self``'s).
+            device: the result's device (default: ``self``'s).
+            requires_grad: whether the result records operations for autograd.
+
+        Returns:
+            A new tensor.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> eg.zeros(1).new_full((2, 2), 3.5)
+            tensor([[3.5000, 3.5000],
+                    [3.5000, 3.5000]])
+        """
         return _C.full(size, fill_value, dtype=dtype or self.dtype, device=device or self._device,
                        requires_grad=requires_grad)
 
@@ -543,11 +1057,24 @@ class Tensor:
             self._output_nr = result._output_nr
 
     def zero_(self) -> Tensor:
-        """Fills with zeros in place."""
+        """Fills with zeros in place.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> eg.ones(3).zero_()
+            tensor([0., 0., 0.])
+        """
         return self.fill_(0)
 
     def fill_(self, value) -> Tensor:
-        """Fills with ``value`` (a number or a one-element tensor) in place."""
+        """Fills with ``value`` (a number or a one-element tensor) in place.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> eg.empty(2, 2).fill_(1.5)
+            tensor([[1.5000, 1.5000],
+                    [1.5000, 1.5000]])
+        """
         value_requires_grad = isinstance(value, Tensor) and value.requires_grad
         if _mode.enabled and (self.requires_grad or value_requires_grad):
             return self._inplace("fill_", _F.fill_like, value)  # recorded: see _inplace
@@ -559,7 +1086,15 @@ class Tensor:
         return self
 
     def copy_(self, src: Tensor, non_blocking: bool = False) -> Tensor:
-        """Copies ``src`` (broadcast to this shape, any dtype or device) into ``self``."""
+        """Copies ``src`` (broadcast to this shape, any dtype or device) into ``self``.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> dst = eg.zeros(2, 3)
+            >>> dst.copy_(eg.tensor([1, 2, 3]))
+            tensor([[1., 2., 3.],
+                    [1., 2., 3.]])
+        """
         if not isinstance(src, Tensor):
             raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
         return self._inplace("copy_", _F.copy_from, src)
@@ -678,14 +1213,29 @@ class Tensor:
         return self._inplace("scatter_add_", _F.scatter_add, dim, index, src)
 
     def uniform_(self, from_=0.0, to=1.0, *, generator=None) -> Tensor:
-        """Fills with samples of U(from_, to) in place."""
+        """Fills with samples of U(from_, to) in place.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> _ = eg.manual_seed(0)
+            >>> x = eg.empty(100).uniform_(-1, 1)
+            >>> bool(((x >= -1) & (x < 1)).all())
+            True
+        """
         self._check_writable("uniform_")
         self._data[...] = _random.uniform_array(self, from_, to, generator)
         self._bump()
         return self
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None) -> Tensor:
-        """Fills with samples of N(mean, std**2) in place."""
+        """Fills with samples of N(mean, std**2) in place.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> _ = eg.manual_seed(0)
+            >>> eg.empty(2, 3).normal_(mean=0.0, std=0.1).shape
+            eagergrad.Size([2, 3])
+        """
         self._check_writable("normal_")
         self._data[...] = _random.normal_array(self, mean, std, generator)
         self._bump()
@@ -698,6 +1248,22 @@ class Tensor:
         return self
 
     def exponential_(self, lambd=1.0, *, generator=None) -> Tensor:
+        """Fills with samples of the exponential distribution of rate ``lambd`` in place.
+
+        Args:
+            lambd: the rate; the samples have mean ``1 / lambd``.
+            generator: the generator to draw from (default: the global one).
+
+        Returns:
+            ``self``.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> _ = eg.manual_seed(0)
+            >>> x = eg.empty(1000).exponential_(2.0)
+            >>> bool((x >= 0).all()), abs(x.mean().item() - 0.5) < 0.1
+            (True, True)
+        """
         self._check_writable("exponential_")
         u = _random.uniform_array(self, 0.0, 1.0, generator)
         self._data[...] = -self._device.xp.log1p(-u) / lambd
@@ -705,9 +1271,32 @@ class Tensor:
         return self
 
     def random_(self, from_=0, to=None, *, generator=None) -> Tensor:
+        """Fills with integers drawn uniformly from ``[from_, to)`` in place.
+
+        ``random_(to)`` draws from ``[0, to)``. Without bounds the range follows the dtype, as in
+        torch: ``[0, 2**mantissa]`` for floats (``2**24`` for float32, ``2**53`` for float64,
+        ``2**11`` for float16), ``[0, max]`` for integers, ``{False, True}`` for bool.
+
+        Args:
+            from_: the lowest value (inclusive), or ``to`` when ``to`` is not given.
+            to: one above the highest value.
+            generator: the generator to draw from (default: the global one).
+
+        Returns:
+            ``self``.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> _ = eg.manual_seed(0)
+            >>> x = eg.empty(100, dtype=eg.int64).random_(3, 6)
+            >>> sorted(set(x.tolist()))
+            [3, 4, 5]
+        """
         self._check_writable("random_")
-        if to is None:
-            from_, to = 0, from_ if from_ else 2**24
+        if to is None and from_ == 0:
+            from_, to = 0, _random_upper_bound(self._data.dtype)
+        elif to is None:
+            from_, to = 0, from_
         self._data[...] = _random.randint_array(self, from_, to, generator)
         self._bump()
         return self
@@ -1151,15 +1740,54 @@ class Tensor:
         return _F.view(self, _shape_arg(shape))
 
     def view_as(self, other):
+        """A view of ``self`` with ``other``'s shape: ``self.view(other.shape)``.
+
+        Args:
+            other: the tensor whose shape to use.
+
+        Returns:
+            A view sharing storage with ``self``; see ``eg.view`` for when a view is possible.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> x = eg.arange(6)
+            >>> x.view_as(eg.zeros(2, 3))
+            tensor([[0, 1, 2],
+                    [3, 4, 5]])
+        """
         return _F.view(self, other.shape)
 
     def reshape_as(self, other):
+        """``self`` reshaped to ``other``'s shape: ``self.reshape(other.shape)``.
+
+        Args:
+            other: the tensor whose shape to use.
+
+        Returns:
+            A view when possible, else a copy.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> eg.arange(4).reshape_as(eg.zeros(2, 2))
+            tensor([[0, 1],
+                    [2, 3]])
+        """
         return _F.reshape(self, other.shape)
 
     def flatten(self, start_dim=0, end_dim=-1):
         return _F.flatten(self, start_dim, end_dim)
 
     def ravel(self):
+        """The elements as a 1-D tensor: ``self.flatten()`` (a view when possible, else a copy).
+
+        Returns:
+            A 1-D tensor of ``numel()`` elements.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> eg.tensor([[1, 2], [3, 4]]).ravel()
+            tensor([1, 2, 3, 4])
+        """
         return _F.flatten(self)
 
     def unflatten(self, dim, sizes):
@@ -1187,6 +1815,20 @@ class Tensor:
         return _F.expand(self, _shape_arg(sizes))
 
     def expand_as(self, other):
+        """``self`` broadcast to ``other``'s shape without copying: ``self.expand(other.shape)``.
+
+        Args:
+            other: the tensor whose shape to use.
+
+        Returns:
+            A view; sizes of 1 in ``self`` are repeated with stride 0.
+
+        Example:
+            >>> import eagergrad as eg
+            >>> eg.tensor([[1], [2]]).expand_as(eg.zeros(2, 3))
+            tensor([[1, 1, 1],
+                    [2, 2, 2]])
+        """
         return _F.expand(self, other.shape)
 
     def broadcast_to(self, shape):
@@ -1262,6 +1904,15 @@ class Tensor:
 
 # --- helpers ---------------------------------------------------------------------------------
 _OPERANDS = (Tensor, int, float, numpy.generic)
+
+
+def _random_upper_bound(np_dtype) -> int:
+    """One above the largest value ``random_()`` draws for a dtype (torch's rule)."""
+    if np_dtype.kind == "f":
+        return 2 ** (numpy.finfo(np_dtype).nmant + 1) + 1
+    if np_dtype.kind == "b":
+        return 2
+    return int(numpy.iinfo(np_dtype).max) + 1
 
 
 def _wrap_dim(dim: int, ndim: int, name: str) -> int:
