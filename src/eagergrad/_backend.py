@@ -158,13 +158,27 @@ _global_default = [None]
 
 
 def set_default_device(dev) -> None:
-    """Sets the device factories use when none is given (``None`` restores cpu)."""
+    """Sets the device factories use when none is given (``None`` restores cpu).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.set_default_device('cpu')
+        >>> eg.zeros(1).device
+        device(type='cpu')
+        >>> eg.set_default_device(None)
+    """
     _global_default[0] = None if dev is None else get_device(dev)
 
 
 def get_default_device() -> Device:
     """The device factories use when none is given: the innermost ``with eg.device(...)``,
-    else ``set_default_device``'s, else cpu."""
+    else ``set_default_device``'s, else cpu.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.get_default_device()
+        device(type='cpu')
+    """
     stack = _default_devices.stack
     if stack:
         return stack[-1]

@@ -102,7 +102,17 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False,
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
-    """Like ``tensor`` but shares memory with a numpy array or tensor when it can."""
+    """Like ``tensor`` but shares memory with a numpy array or tensor when it can.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> import numpy as np
+        >>> a = np.array([1.0, 2.0])
+        >>> t = eg.as_tensor(a)
+        >>> a[0] = 5.0
+        >>> t
+        tensor([5., 2.], dtype=eagergrad.float64)
+    """
     if isinstance(data, Tensor):
         return data.to(device=device, dtype=dtype) if (device or dtype) else data
     if isinstance(data, numpy.ndarray) and device is None:
@@ -169,13 +179,28 @@ def zeros(*size, dtype=None, device=None, requires_grad: bool = False, out=None)
 
 
 def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """A tensor of ones of the given size."""
+    """A tensor of ones of the given size.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.ones(2, 3)
+        tensor([[1., 1., 1.],
+                [1., 1., 1.]])
+        >>> eg.ones((2,), dtype=eg.int64)
+        tensor([1, 1])
+    """
     return _factory("ones", size, dtype, device, requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad: bool = False,
           pin_memory: bool = False) -> Tensor:
-    """An uninitialised tensor of the given size."""
+    """An uninitialised tensor of the given size.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.empty(2, 3).shape
+        eagergrad.Size([2, 3])
+    """
     return _factory("empty", size, dtype, device, requires_grad)
 
 
@@ -209,22 +234,90 @@ def _like(t, dtype, device):
 
 
 def zeros_like(input: Tensor, *, dtype=None, device=None, requires_grad=False) -> Tensor:  # noqa: A002
+    """A tensor of zeros with the shape (and, by default, dtype and device) of ``input``.
+
+    Args:
+        input: the tensor whose shape is used.
+        dtype: the result's dtype (default: ``input``'s).
+        device: the result's device (default: ``input``'s).
+        requires_grad: whether the result records operations for autograd.
+
+    Returns:
+        A new tensor, not connected to ``input``'s graph.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.zeros_like(eg.tensor([[1, 2], [3, 4]]))
+        tensor([[0, 0],
+                [0, 0]])
+    """
     d, dev = _like(input, dtype, device)
     return _finish(xp_of(dev).zeros(input._data.shape, dtype=d.np), dev, requires_grad)
 
 
 def ones_like(input: Tensor, *, dtype=None, device=None, requires_grad=False) -> Tensor:  # noqa: A002
+    """A tensor of ones with the shape (and, by default, dtype and device) of ``input``.
+
+    Args:
+        input: the tensor whose shape is used.
+        dtype: the result's dtype (default: ``input``'s).
+        device: the result's device (default: ``input``'s).
+        requires_grad: whether the result records operations for autograd.
+
+    Returns:
+        A new tensor, not connected to ``input``'s graph.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.ones_like(eg.tensor([1.0, 2.0, 3.0]))
+        tensor([1., 1., 1.])
+    """
     d, dev = _like(input, dtype, device)
     return _finish(xp_of(dev).ones(input._data.shape, dtype=d.np), dev, requires_grad)
 
 
 def empty_like(input: Tensor, *, dtype=None, device=None, requires_grad=False) -> Tensor:  # noqa: A002
+    """An uninitialised tensor with the shape (and, by default, dtype and device) of ``input``.
+
+    Args:
+        input: the tensor whose shape is used.
+        dtype: the result's dtype (default: ``input``'s).
+        device: the result's device (default: ``input``'s).
+        requires_grad: whether the result records operations for autograd.
+
+    Returns:
+        A new tensor whose values are arbitrary.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> t = eg.empty_like(eg.zeros(2, 3))
+        >>> t.shape, t.dtype
+        (eagergrad.Size([2, 3]), eagergrad.float32)
+    """
     d, dev = _like(input, dtype, device)
     return _finish(xp_of(dev).empty(input._data.shape, dtype=d.np), dev, requires_grad)
 
 
 def full_like(input: Tensor, fill_value, *, dtype=None, device=None,  # noqa: A002
               requires_grad=False) -> Tensor:
+    """A tensor filled with ``fill_value``, shaped like ``input``.
+
+    Args:
+        input: the tensor whose shape (and, by default, dtype and device) is used.
+        fill_value: the value of every element.
+        dtype: the result's dtype (default: ``input``'s).
+        device: the result's device (default: ``input``'s).
+        requires_grad: whether the result records operations for autograd.
+
+    Returns:
+        A new tensor, not connected to ``input``'s graph.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.full_like(eg.zeros(2, 2), 7.0)
+        tensor([[7., 7.],
+                [7., 7.]])
+    """
     d, dev = _like(input, dtype, device)
     return _finish(xp_of(dev).full(input._data.shape, fill_value, dtype=d.np), dev, requires_grad)
 
@@ -265,7 +358,13 @@ def arange(start, end=None, step=1, *, dtype=None, device=None,
 
 def linspace(start, end, steps: int, *, dtype=None, device=None,
              requires_grad: bool = False) -> Tensor:
-    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.linspace(0, 1, 5)
+        tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])
+    """
     d = _float_dtype(dtype)
     dev = get_device(device)
     data = xp_of(dev).linspace(float(start), float(end), int(steps)).astype(d.np)
@@ -274,6 +373,27 @@ def linspace(start, end, steps: int, *, dtype=None, device=None,
 
 def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,
              requires_grad: bool = False) -> Tensor:
+    """``steps`` values from ``base ** start`` to ``base ** end``, evenly spaced in log scale.
+
+    Args:
+        start: the first exponent.
+        end: the last exponent (included).
+        steps: the number of values.
+        base: the base of the logarithm.
+        dtype: a floating dtype (default: the default dtype).
+        device: the result's device.
+        requires_grad: whether the result records operations for autograd.
+
+    Returns:
+        A 1-D tensor of ``steps`` values.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.logspace(0, 2, 3)
+        tensor([  1.,  10., 100.])
+        >>> eg.logspace(0, 3, 4, base=2)
+        tensor([1., 2., 4., 8.])
+    """
     d = _float_dtype(dtype)
     dev = get_device(device)
     data = (base ** xp_of(dev).linspace(float(start), float(end), int(steps))).astype(d.np)
@@ -282,7 +402,17 @@ def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=N
 
 def eye(n: int, m: int | None = None, *, dtype=None, device=None,
         requires_grad: bool = False) -> Tensor:
-    """A 2-D tensor with ones on the diagonal."""
+    """A 2-D tensor with ones on the diagonal.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.eye(2)
+        tensor([[1., 0.],
+                [0., 1.]])
+        >>> eg.eye(2, 3)
+        tensor([[1., 0., 0.],
+                [0., 1., 0.]])
+    """
     dev = get_device(device)
     data = xp_of(dev).eye(n, n if m is None else m, dtype=_float_dtype(dtype).np)
     return _finish(data, dev, requires_grad)
@@ -296,30 +426,91 @@ def _random_factory(size, dtype, device, requires_grad, sample):
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Samples of U(0, 1)."""
+    """Samples of U(0, 1).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> _ = eg.manual_seed(0)
+        >>> x = eg.rand(2, 3)
+        >>> x.shape
+        eagergrad.Size([2, 3])
+        >>> bool(((x >= 0) & (x < 1)).all())
+        True
+    """
     return _random_factory(size, dtype, device, requires_grad,
                            lambda t: _random.uniform_array(t, 0.0, 1.0, generator))
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Samples of N(0, 1)."""
+    """Samples of N(0, 1).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> _ = eg.manual_seed(0)
+        >>> eg.randn(4, 5).shape
+        eagergrad.Size([4, 5])
+    """
     return _random_factory(size, dtype, device, requires_grad,
                            lambda t: _random.normal_array(t, 0.0, 1.0, generator))
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:  # noqa: A002
+    """Samples of U(0, 1) with the shape (and, by default, dtype and device) of ``input``.
+
+    Args:
+        input: the tensor whose shape is used.
+        dtype: the result's dtype (default: ``input``'s).
+        device: the result's device (default: ``input``'s).
+        requires_grad: whether the result records operations for autograd.
+
+    Returns:
+        A new tensor drawn from the default generator.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> _ = eg.manual_seed(0)
+        >>> eg.rand_like(eg.zeros(2, 3)).shape
+        eagergrad.Size([2, 3])
+    """
     d, dev = _like(input, dtype, device)
     return rand(*input._data.shape, dtype=d, device=dev, requires_grad=requires_grad)
 
 
 def randn_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:  # noqa: A002
+    """Samples of N(0, 1) with the shape (and, by default, dtype and device) of ``input``.
+
+    Args:
+        input: the tensor whose shape is used.
+        dtype: the result's dtype (default: ``input``'s).
+        device: the result's device (default: ``input``'s).
+        requires_grad: whether the result records operations for autograd.
+
+    Returns:
+        A new tensor drawn from the default generator.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> _ = eg.manual_seed(0)
+        >>> eg.randn_like(eg.zeros(3, dtype=eg.float64)).dtype
+        eagergrad.float64
+    """
     d, dev = _like(input, dtype, device)
     return randn(*input._data.shape, dtype=d, device=dev, requires_grad=requires_grad)
 
 
 def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
             requires_grad=False) -> Tensor:
-    """Random integers in ``[low, high)`` (int64 by default): ``randint(high, size)`` too."""
+    """Random integers in ``[low, high)`` (int64 by default): ``randint(high, size)`` too.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> _ = eg.manual_seed(0)
+        >>> x = eg.randint(0, 10, (2, 3))
+        >>> x.shape, x.dtype
+        (eagergrad.Size([2, 3]), eagergrad.int64)
+        >>> bool(((x >= 0) & (x < 10)).all())
+        True
+    """
     if size is None:
         if high is None:
             raise TypeError("randint() missing required argument 'size'")
@@ -333,6 +524,25 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, device=None) -> Tensor:  # noqa: A002
+    """Random integers in ``[low, high)`` shaped like ``input``; ``randint_like(input, high)`` too.
+
+    Args:
+        input: the tensor whose shape (and, by default, dtype and device) is used.
+        low: the lowest value (inclusive), or ``high`` when ``high`` is not given.
+        high: one above the highest value.
+        dtype: the result's dtype (default: ``input``'s).
+        device: the result's device (default: ``input``'s).
+
+    Returns:
+        A new tensor drawn from the default generator.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> _ = eg.manual_seed(0)
+        >>> x = eg.randint_like(eg.zeros(4, dtype=eg.int64), 3)
+        >>> x.shape, bool((x < 3).all())
+        (eagergrad.Size([4]), True)
+    """
     if high is None:
         low, high = 0, low
     d, dev = _like(input, dtype, device)
@@ -340,7 +550,14 @@ def randint_like(input, low=0, high=None, *, dtype=None, device=None) -> Tensor:
 
 
 def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """A random permutation of ``0..n-1``."""
+    """A random permutation of ``0..n-1``.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> _ = eg.manual_seed(0)
+        >>> eg.randperm(5).sort().values
+        tensor([0, 1, 2, 3, 4])
+    """
     dev = get_device(device)
     xp_of(dev)
     data = _random.permutation_array(dev, int(n), generator)
@@ -350,7 +567,16 @@ def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad=F
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
            requires_grad=False) -> Tensor:
-    """Normal samples; ``mean``/``std`` may be tensors (broadcast) or numbers with ``size``."""
+    """Normal samples; ``mean``/``std`` may be tensors (broadcast) or numbers with ``size``.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> _ = eg.manual_seed(0)
+        >>> eg.normal(2.0, 3.0, size=(2, 2)).shape
+        eagergrad.Size([2, 2])
+        >>> eg.normal(eg.zeros(3), eg.ones(3)).shape
+        eagergrad.Size([3])
+    """
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         like = mean if isinstance(mean, Tensor) else std
         m = mean._data if isinstance(mean, Tensor) else mean
@@ -368,7 +594,14 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
 
 
 def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:  # noqa: A002
-    """0/1 samples with probabilities ``input`` (or ``p``)."""
+    """0/1 samples with probabilities ``input`` (or ``p``).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> _ = eg.manual_seed(0)
+        >>> eg.bernoulli(eg.tensor([0.0, 1.0, 1.0, 0.0]))
+        tensor([0., 1., 1., 0.])
+    """
     u = _random.uniform_array(input, 0.0, 1.0, generator)
     prob = input._data if p is None else p
     return Tensor._make((u < prob).astype(input._data.dtype), input._device)
@@ -376,7 +609,16 @@ def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:  # noqa: A002
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  # noqa: A002
                 generator=None) -> Tensor:
-    """Indices sampled from the rows of ``input`` (non-negative weights)."""
+    """Indices sampled from the rows of ``input`` (non-negative weights).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> _ = eg.manual_seed(0)
+        >>> eg.multinomial(eg.tensor([0.0, 0.0, 1.0]), 2, replacement=True)
+        tensor([2, 2])
+        >>> eg.multinomial(eg.ones(2, 4), 3).shape
+        eagergrad.Size([2, 3])
+    """
     probs = _backend.to_host(input._data).astype(numpy.float64)
     if probs.ndim not in (1, 2):
         raise RuntimeError("multinomial: prob_dist must be 1 or 2 dim")

@@ -130,7 +130,15 @@ def get_default_dtype() -> dtype:
 
 
 def set_default_dtype(d) -> None:
-    """Sets the default floating dtype (only float16/32/64 are allowed, as in torch)."""
+    """Sets the default floating dtype (only float16/32/64 are allowed, as in torch).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.set_default_dtype(eg.float64)
+        >>> eg.tensor([1.0]).dtype
+        eagergrad.float64
+        >>> eg.set_default_dtype(eg.float32)
+    """
     d = to_dtype(d)
     if not d.is_floating_point:
         raise TypeError("only floating-point types are supported as the default type")
@@ -140,7 +148,15 @@ def set_default_dtype(d) -> None:
 
 # --- promotion -----------------------------------------------------------------------------
 def promote_types(a: dtype, b: dtype) -> dtype:
-    """The smallest dtype both ``a`` and ``b`` convert to (torch.promote_types)."""
+    """The smallest dtype both ``a`` and ``b`` convert to (torch.promote_types).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.promote_types(eg.int64, eg.float32)
+        eagergrad.float32
+        >>> eg.promote_types(eg.uint8, eg.int8)
+        eagergrad.int16
+    """
     if a is b:
         return a
     # NOTE: numpy widens int + float to a float wide enough for the int (int32 + float16 ->

@@ -14,7 +14,15 @@ _opts = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80, "sc
 
 def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
                      profile=None, sci_mode=None) -> None:
-    """Sets how tensors print (torch.set_printoptions)."""
+    """Sets how tensors print (torch.set_printoptions).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.set_printoptions(precision=2)
+        >>> eg.tensor([1.23456])
+        tensor([1.23])
+        >>> eg.set_printoptions(profile='default')
+    """
     if profile == "default":
         _opts.update(precision=4, threshold=1000, edgeitems=3, linewidth=80)
     for k, v in dict(precision=precision, threshold=threshold, edgeitems=edgeitems,

@@ -9,23 +9,56 @@ __all__ = ["is_available", "device_count", "current_device", "set_device", "sync
 
 
 def is_available() -> bool:
-    """Whether cupy is installed and sees at least one GPU."""
+    """Whether cupy is installed and sees at least one GPU.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> isinstance(eg.cuda.is_available(), bool)
+        True
+        >>> device = 'cuda' if eg.cuda.is_available() else 'cpu'
+        >>> eg.zeros(2, device=device).device.type == device
+        True
+    """
     return _backend.cupy_available()
 
 
 def device_count() -> int:
-    """The number of visible GPUs (0 without cupy)."""
+    """The number of visible GPUs (0 without cupy).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> n = eg.cuda.device_count()
+        >>> n > 0 or not eg.cuda.is_available()
+        True
+    """
     if not is_available():
         return 0
     return int(_backend.cupy.cuda.runtime.getDeviceCount())
 
 
 def current_device() -> int:
+    """The index of the current CUDA device, the one ``'cuda'`` without an index means.
+
+    Returns:
+        The index set by ``set_device`` (0 by default); also returned without a GPU.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.cuda.current_device()
+        0
+    """
     return _backend._cuda_index
 
 
 def set_device(device) -> None:
-    """Sets the default CUDA device index used by ``'cuda'`` without an index."""
+    """Sets the default CUDA device index used by ``'cuda'`` without an index.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.cuda.set_device(0)
+        >>> eg.cuda.current_device()
+        0
+    """
     dev = _backend.get_device(device) if not isinstance(device, int) else None
     _backend._cuda_index = device if isinstance(device, int) else dev.index
     if is_available():
@@ -33,14 +66,24 @@ def set_device(device) -> None:
 
 
 def synchronize(device=None) -> None:
-    """Waits for all work on the GPU to finish (no-op without a GPU)."""
+    """Waits for all work on the GPU to finish (no-op without a GPU).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.cuda.synchronize()  # returns once queued GPU work is done; no-op on cpu
+    """
     if is_available():
         _backend.cupy.cuda.Device().synchronize()
         memory_allocated()
 
 
 def manual_seed(seed: int) -> None:
-    """Seeds the current GPU's generator (eg.manual_seed seeds all devices)."""
+    """Seeds the current GPU's generator (eg.manual_seed seeds all devices).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.cuda.manual_seed(0)  # no-op without a GPU
+    """
     from . import random as _random
 
     g = _random._generator_for(_backend.Device("cuda"), None) if is_available() else None
@@ -49,6 +92,15 @@ def manual_seed(seed: int) -> None:
 
 
 def manual_seed_all(seed: int) -> None:
+    """Seeds the generator of every visible GPU with ``seed`` (no-op without a GPU).
+
+    Args:
+        seed: the seed, an ``int``.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.cuda.manual_seed_all(0)
+    """
     for i in range(device_count()):
         from . import random as _random
 
@@ -66,7 +118,13 @@ def _pool():
 
 
 def memory_allocated(device=None) -> int:
-    """Bytes held by tensors in cupy's memory pool (0 without a GPU)."""
+    """Bytes held by tensors in cupy's memory pool (0 without a GPU).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.cuda.memory_allocated() >= 0
+        True
+    """
     pool = _pool()
     used = int(pool.used_bytes()) if pool is not None else 0
     _peak[0] = max(_peak[0], used)
@@ -78,28 +136,78 @@ def max_memory_allocated(device=None) -> int:
 
     Difference from torch: cupy's pool keeps no peak counter, so this is the peak over the calls
     to ``memory_allocated``/``max_memory_allocated``/``synchronize``, not over every allocation.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.cuda.max_memory_allocated() >= eg.cuda.memory_allocated()
+        True
     """
     memory_allocated(device)
     return _peak[0]
 
 
 def memory_reserved(device=None) -> int:
+    """Bytes cupy's memory pool holds from the driver, cached blocks included (0 without a GPU).
+
+    Args:
+        device: accepted for torch compatibility; the default pool is used.
+
+    Returns:
+        The pool's total bytes, at least ``memory_allocated()``.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.cuda.memory_reserved() >= eg.cuda.memory_allocated()
+        True
+    """
     pool = _pool()
     return int(pool.total_bytes()) if pool is not None else 0
 
 
 def reset_peak_memory_stats(device=None) -> None:
+    """Restarts ``max_memory_allocated`` from the current ``memory_allocated``.
+
+    Args:
+        device: accepted for torch compatibility; the default pool is used.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.cuda.reset_peak_memory_stats()
+        >>> eg.cuda.max_memory_allocated() == eg.cuda.memory_allocated()
+        True
+    """
     _peak[0] = memory_allocated(device)
 
 
 def empty_cache() -> None:
-    """Returns the cached blocks of cupy's memory pool to the driver."""
+    """Returns the cached blocks of cupy's memory pool to the driver.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.cuda.empty_cache()  # no-op without a GPU
+    """
     pool = _pool()
     if pool is not None:
         pool.free_all_blocks()
 
 
 def get_device_name(device=None) -> str:
+    """The name of a GPU, e.g. ``'NVIDIA H100 80GB HBM3'``.
+
+    Args:
+        device: a device index, ``'cuda:N'`` or ``eg.device``; None means the current device.
+
+    Returns:
+        The name the driver reports.
+
+    Raises:
+        RuntimeError: when no GPU is available.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> if eg.cuda.is_available():
+        ...     name = eg.cuda.get_device_name(0)
+    """
     if not is_available():
         raise RuntimeError("Torch not compiled with CUDA enabled: no GPU available")
     idx = _backend._cuda_index if device is None else _backend.get_device(device).index
@@ -109,7 +217,14 @@ def get_device_name(device=None) -> str:
 
 
 class device:  # noqa: N801 - torch's name
-    """Context manager that changes the current CUDA device index."""
+    """Context manager that changes the current CUDA device index.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> with eg.cuda.device(0):
+        ...     print(eg.cuda.current_device())
+        0
+    """
 
     def __init__(self, device):
         self.idx = device if isinstance(device, int) else _backend.get_device(device).index
@@ -124,7 +239,16 @@ class device:  # noqa: N801 - torch's name
 
 
 class Stream:
-    """A CUDA stream (wraps ``cupy.cuda.Stream``); usable as a context manager."""
+    """A CUDA stream (wraps ``cupy.cuda.Stream``); usable as a context manager.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> if eg.cuda.is_available():
+        ...     s = eg.cuda.Stream()
+        ...     with s:
+        ...         y = eg.ones(3, device='cuda') * 2
+        ...     s.synchronize()
+    """
 
     def __init__(self, device=None, priority: int = 0):
         if not is_available():
@@ -145,10 +269,16 @@ class Stream:
 class Event:
     """A CUDA event for timing GPU work (wraps ``cupy.cuda.Event``).
 
-    Example (on a GPU):
-        start, end = eg.cuda.Event(enable_timing=True), eg.cuda.Event(enable_timing=True)
-        start.record(); work(); end.record(); end.synchronize()
-        ms = start.elapsed_time(end)
+    Example:
+        >>> import eagergrad as eg
+        >>> if eg.cuda.is_available():  # times GPU work; skipped without a GPU
+        ...     start = eg.cuda.Event(enable_timing=True)
+        ...     end = eg.cuda.Event(enable_timing=True)
+        ...     start.record()
+        ...     y = eg.ones(1000, device="cuda") * 2
+        ...     end.record()
+        ...     end.synchronize()
+        ...     ms = start.elapsed_time(end)  # milliseconds, as torch
     """
 
     def __init__(self, enable_timing: bool = False, blocking: bool = False):

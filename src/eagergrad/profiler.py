@@ -45,7 +45,16 @@ _lock = threading.Lock()
 
 
 class ProfilerActivity:
-    """What to record (torch.profiler.ProfilerActivity). CUDA time is recorded for ops on cuda."""
+    """What to record (torch.profiler.ProfilerActivity). CUDA time is recorded for ops on cuda.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> acts = [eg.profiler.ProfilerActivity.CPU]
+        >>> with eg.profiler.profile(activities=acts) as prof:
+        ...     _ = eg.ones(2) * 2
+        >>> [e.name for e in prof.events()]
+        ['Mul']
+    """
 
     CPU = "CPU"
     CUDA = "CUDA"
@@ -56,6 +65,16 @@ class FunctionEvent:
 
     Times are in microseconds (torch's unit). ``cpu_memory_usage`` is the bytes allocated by
     the outputs of this event and everything it ran; ``self_`` values exclude nested events.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> with eg.profiler.profile() as prof:
+        ...     _ = eg.ones(2).exp()
+        >>> e = prof.events()[0]
+        >>> isinstance(e, eg.profiler.FunctionEvent), e.name, e.kind
+        (True, 'Exp', 'forward')
+        >>> e.cpu_time_total >= e.self_cpu_time_total >= 0
+        True
     """
 
     __slots__ = (
@@ -101,7 +120,18 @@ class FunctionEvent:
 
 
 class FunctionEventAvg:
-    """The events sharing one key, summed (torch's FunctionEventAvg); times in microseconds."""
+    """The events sharing one key, summed (torch's FunctionEventAvg); times in microseconds.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x = eg.ones(2)
+        >>> with eg.profiler.profile() as prof:
+        ...     for _ in range(3):
+        ...         x = x * 2
+        >>> avg = {a.key: a for a in prof.key_averages()}['Mul']
+        >>> isinstance(avg, eg.profiler.FunctionEventAvg), avg.count
+        (True, 3)
+    """
 
     def __init__(self, key, input_shapes=None):
         self.key = key
@@ -150,7 +180,18 @@ _SORT_KEYS = (
 
 
 class EventList(list):
-    """A list of events (or of averages) that can print itself as torch's table."""
+    """A list of events (or of averages) that can print itself as torch's table.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> with eg.profiler.profile() as prof:
+        ...     _ = eg.ones(2) + eg.ones(2)
+        >>> events = prof.key_averages()
+        >>> isinstance(events, eg.profiler.EventList)
+        True
+        >>> 'Self CPU' in events.table(row_limit=5)
+        True
+    """
 
     def table(
         self,

@@ -110,18 +110,66 @@ def manual_seed(seed: int) -> Generator:
 
 
 def seed() -> int:
+    """Seeds the default generator with a non-deterministic seed.
+
+    Returns:
+        The seed used, an ``int`` (as ``torch.seed``).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> s = eg.random.seed()
+        >>> eg.initial_seed() == s
+        True
+    """
     return default_generator.seed()
 
 
 def initial_seed() -> int:
+    """The seed the default generator was last seeded with.
+
+    Returns:
+        The seed, an ``int`` (as ``torch.initial_seed``).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> _ = eg.manual_seed(42)
+        >>> eg.initial_seed()
+        42
+    """
     return default_generator.initial_seed()
 
 
 def get_rng_state():
+    """The default generator's state, to restore later with ``set_rng_state``.
+
+    Returns:
+        The state object (as ``torch.get_rng_state``, to be passed back unchanged).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> state = eg.get_rng_state()
+        >>> a = eg.rand(3)
+        >>> eg.set_rng_state(state)
+        >>> bool((eg.rand(3) == a).all())
+        True
+    """
     return default_generator.get_state()
 
 
 def set_rng_state(new_state) -> None:
+    """Restores the default generator's state from ``get_rng_state``.
+
+    Args:
+        new_state: a state returned by ``get_rng_state``.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> state = eg.get_rng_state()
+        >>> a = eg.randn(2)
+        >>> eg.set_rng_state(state)
+        >>> bool((eg.randn(2) == a).all())
+        True
+    """
     default_generator.set_state(new_state)
 
 

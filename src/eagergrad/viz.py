@@ -40,6 +40,15 @@ class Graph:
         source: the Graphviz DOT text.
         num_ops: the number of op nodes drawn.
         num_leaves: the number of leaf tensors drawn.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x = eg.tensor([1.0, 2.0], requires_grad=True)
+        >>> g = eg.viz.draw((x * 2).sum(), params={'x': x})
+        >>> g
+        <eagergrad.viz.Graph: 2 ops, 1 leaves>
+        >>> g.source.startswith('digraph')
+        True
     """
 
     def __init__(self, source: str, num_ops: int, num_leaves: int):
@@ -110,7 +119,14 @@ class Graph:
 
 
 def is_renderable() -> bool:
-    """Whether the ``dot`` program is available to render graphs."""
+    """Whether the ``dot`` program is available to render graphs.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> import shutil
+        >>> eg.viz.is_renderable() == (shutil.which('dot') is not None)
+        True
+    """
     # NOTE: the graphviz Python package only drives `dot`; without the program it cannot render.
     return shutil.which("dot") is not None
 

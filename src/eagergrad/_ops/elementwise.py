@@ -2163,7 +2163,16 @@ class Clone(Op):
 
 
 def clone(input: Tensor) -> Tensor:  # noqa: A002
-    """A copy of ``input`` with its own storage; gradients flow back to ``input``."""
+    """A copy of ``input`` with its own storage; gradients flow back to ``input``.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> a = eg.tensor([1.0, 2.0], requires_grad=True)
+        >>> b = a.clone()
+        >>> b.sum().backward()
+        >>> a.grad
+        tensor([1., 1.])
+    """
     return Clone.apply(input)
 
 

@@ -32,12 +32,31 @@ def _no_check(node, grads):
 
 
 def is_anomaly_enabled() -> bool:
-    """Whether anomaly detection is on."""
+    """Whether anomaly detection is on.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.autograd.is_anomaly_enabled()
+        False
+        >>> with eg.autograd.detect_anomaly():
+        ...     print(eg.autograd.is_anomaly_enabled())
+        True
+    """
     return _anomaly[0]
 
 
 def is_anomaly_check_nan_enabled() -> bool:
-    """Whether anomaly mode also checks backward's outputs for NaN/Inf."""
+    """Whether anomaly mode also checks backward's outputs for NaN/Inf.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> with eg.autograd.set_detect_anomaly(True, check_nan=False):
+        ...     print(eg.autograd.is_anomaly_check_nan_enabled())
+        False
+        >>> with eg.autograd.detect_anomaly():
+        ...     print(eg.autograd.is_anomaly_check_nan_enabled())
+        True
+    """
     return _anomaly[0] and _check_nan[0]
 
 

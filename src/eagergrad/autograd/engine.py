@@ -27,6 +27,18 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         retain_graph: keep saved tensors for another backward (defaults to ``create_graph``).
         create_graph: record the backward pass, for higher-order derivatives.
         inputs: if given, only these tensors' ``.grad`` is accumulated.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x = eg.tensor([1.0, 2.0], requires_grad=True)
+        >>> y = (x * x).sum()
+        >>> eg.autograd.backward(y)
+        >>> x.grad
+        tensor([2., 4.])
+        >>> z = x * 3
+        >>> eg.autograd.backward(z, grad_tensors=eg.ones(2))
+        >>> x.grad
+        tensor([5., 7.])
     """
     tensors = _as_tuple(tensors)
     grads = _make_root_grads(tensors, _as_tuple(grad_tensors, len(tensors)), create_graph)

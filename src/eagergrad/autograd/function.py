@@ -32,6 +32,17 @@ class Node:
             ``(target, output_nr, shape, numpy_dtype)`` where target is the input's ``grad_fn``
             or, for a leaf, the leaf Tensor itself with output_nr -1.
         needs_input_grad: a bool per input.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x = eg.tensor([1.0, 2.0], requires_grad=True)
+        >>> y = x * 2
+        >>> isinstance(y.grad_fn, eg.autograd.function.Node)
+        True
+        >>> y.grad_fn.name()
+        'MulBackward0'
+        >>> x.grad_fn is None
+        True
     """
 
     # Class-level defaults: a node stores only what differs (most nodes: xp, edges, saved).
@@ -272,7 +283,23 @@ class _RemovableHandle:
 
 # --- public custom Functions ------------------------------------------------------------
 class FunctionCtx(Node):
-    """The ``ctx`` of a user's ``Function``: a node whose saved values are Tensors."""
+    """The ``ctx`` of a user's ``Function``: a node whose saved values are Tensors.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> class Scale(eg.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x, k):
+        ...         ctx.k = k
+        ...         return x * k
+        ...     @staticmethod
+        ...     def backward(ctx, grad):
+        ...         return grad * ctx.k, None
+        >>> x = eg.tensor([1.0, 2.0], requires_grad=True)
+        >>> Scale.apply(x, 3.0).sum().backward()
+        >>> x.grad
+        tensor([3., 3.])
+    """
 
     def __init__(self):
         pass
@@ -318,6 +345,23 @@ class Function:
 
 
 def once_differentiable(fn):
-    """Marks a Function's backward as not differentiable (torch.autograd.function API)."""
+    """Marks a Function's backward as not differentiable (torch.autograd.function API).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> from eagergrad.autograd.function import once_differentiable
+        >>> class Double(eg.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         return x * 2
+        ...     @staticmethod
+        ...     @once_differentiable
+        ...     def backward(ctx, grad):
+        ...         return grad * 2
+        >>> x = eg.tensor([1.0], requires_grad=True)
+        >>> Double.apply(x).sum().backward()
+        >>> x.grad
+        tensor([2.])
+    """
     fn._once_differentiable = True
     return fn

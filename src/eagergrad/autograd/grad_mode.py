@@ -25,11 +25,34 @@ _mode = _Mode()
 
 
 def is_grad_enabled() -> bool:
-    """Whether ops record the graph in this thread."""
+    """Whether ops record the graph in this thread.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.is_grad_enabled()
+        True
+        >>> with eg.no_grad():
+        ...     print(eg.is_grad_enabled())
+        False
+    """
     return _mode.enabled
 
 
 def is_inference_mode_enabled() -> bool:
+    """Whether ``inference_mode`` is active in this thread.
+
+    Returns:
+        ``True`` inside ``eg.inference_mode()``, else ``False`` (as
+        ``torch.is_inference_mode_enabled``; in eagergrad it lives in ``eg.autograd``).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.autograd.is_inference_mode_enabled()
+        False
+        >>> with eg.inference_mode():
+        ...     print(eg.autograd.is_inference_mode_enabled())
+        True
+    """
     return _mode.inference
 
 
@@ -84,7 +107,17 @@ class no_grad(_DecoratorContextManager, metaclass=_DecoratorNoArgs):
 
 
 class enable_grad(_DecoratorContextManager, metaclass=_DecoratorNoArgs):
-    """Context manager and decorator that enables graph recording (inside ``no_grad``)."""
+    """Context manager and decorator that enables graph recording (inside ``no_grad``).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x = eg.tensor([1.0], requires_grad=True)
+        >>> with eg.no_grad():
+        ...     with eg.enable_grad():
+        ...         y = x * 2
+        >>> y.requires_grad
+        True
+    """
 
     _plain_decorator_ok = True
 
@@ -141,6 +174,16 @@ class inference_mode(_DecoratorContextManager, metaclass=_DecoratorNoArgs):
 
     Difference from torch: tensors made here are ordinary tensors (torch marks them as
     inference tensors that can never join a graph later).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x = eg.tensor([1.0], requires_grad=True)
+        >>> with eg.inference_mode():
+        ...     y = x * 2
+        >>> y.requires_grad
+        False
+        >>> eg.autograd.is_inference_mode_enabled()
+        False
     """
 
     _plain_decorator_ok = True

@@ -12,7 +12,24 @@ __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
 
 class GradcheckError(RuntimeError):
-    """Raised by gradcheck when analytical and numerical gradients disagree."""
+    """Raised by gradcheck when analytical and numerical gradients disagree.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> class Wrong(eg.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         return x * 2
+        ...     @staticmethod
+        ...     def backward(ctx, grad):
+        ...         return grad * 3
+        >>> x = eg.tensor([1.0], dtype=eg.float64, requires_grad=True)
+        >>> try:
+        ...     eg.autograd.gradcheck(Wrong.apply, (x,))
+        ... except eg.autograd.GradcheckError:
+        ...     print('mismatch')
+        mismatch
+    """
 
 
 def _differentiable(inputs):
@@ -163,6 +180,12 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
                   **unused) -> bool:
     """Checks second derivatives: gradcheck of the first-order gradients (built with
     ``create_graph=True``) w.r.t. the inputs and the output gradients.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x = eg.tensor([0.5, -1.0], dtype=eg.float64, requires_grad=True)
+        >>> eg.autograd.gradgradcheck(lambda t: (t ** 3).sum(), (x,))
+        True
     """
     inputs = _as_tuple(inputs)
     outputs = _outputs(func, inputs)

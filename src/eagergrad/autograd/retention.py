@@ -47,7 +47,13 @@ _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class GraphRetentionWarning(UserWarning):
-    """Warned when an op builds on the graph of earlier training steps."""
+    """Warned when an op builds on the graph of earlier training steps.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> issubclass(eg.autograd.GraphRetentionWarning, UserWarning)
+        True
+    """
 
 
 class _State:
@@ -59,7 +65,16 @@ class _State:
 
 
 def is_warn_graph_retention_enabled() -> bool:
-    """Whether graph-retention warnings are on."""
+    """Whether graph-retention warnings are on.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.autograd.is_warn_graph_retention_enabled()
+        False
+        >>> with eg.autograd.set_warn_graph_retention(True):
+        ...     print(eg.autograd.is_warn_graph_retention_enabled())
+        True
+    """
     return _State.enabled
 
 

@@ -72,7 +72,15 @@ class Compose:
 
 
 class Lambda:
-    """Wraps a function as a transform."""
+    """Wraps a function as a transform.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> from eagergrad.datasets import transforms
+        >>> t = transforms.Compose([transforms.Lambda(lambda x: x * 2)])
+        >>> t(eg.tensor([1.0, 2.0]))
+        tensor([2., 4.])
+    """
 
     def __init__(self, lambd: Callable) -> None:
         if not callable(lambd):

@@ -84,6 +84,20 @@ class MNIST(Dataset):
 
         train = MNIST("./data", train=True, transform=transforms.ToTensor())
         img, label = train[0]   # img: (1, 28, 28) float32 tensor in [0, 1]
+
+    Example:
+        >>> import eagergrad as eg
+        >>> import os, tempfile, numpy as np
+        >>> from eagergrad.datasets import MNIST
+        >>> root = tempfile.mkdtemp()
+        >>> hdr = lambda *dims: bytes([0, 0, 8, len(dims)]) + np.array(dims, ">i4").tobytes()
+        >>> with open(os.path.join(root, "t10k-images-idx3-ubyte"), "wb") as f:
+        ...     _ = f.write(hdr(2, 28, 28) + bytes(2 * 28 * 28))
+        >>> with open(os.path.join(root, "t10k-labels-idx1-ubyte"), "wb") as f:
+        ...     _ = f.write(hdr(2) + bytes([7, 3]))
+        >>> ds = MNIST(root, train=False)
+        >>> len(ds), ds[1][0].shape, ds.classes[ds[1][1]]
+        (2, (28, 28), '3 - three')
     """
 
     base_folder = "MNIST"
@@ -156,7 +170,22 @@ class MNIST(Dataset):
 
 class FashionMNIST(MNIST):
     """Fashion-MNIST (Zalando): same IDX files and layout as :class:`MNIST`, under
-    ``root/FashionMNIST/raw/`` (or ``root/FashionMNIST/``, or ``root/``)."""
+    ``root/FashionMNIST/raw/`` (or ``root/FashionMNIST/``, or ``root/``).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> import os, tempfile, numpy as np
+        >>> from eagergrad.datasets import FashionMNIST
+        >>> root = tempfile.mkdtemp()
+        >>> hdr = lambda *dims: bytes([0, 0, 8, len(dims)]) + np.array(dims, ">i4").tobytes()
+        >>> with open(os.path.join(root, "t10k-images-idx3-ubyte"), "wb") as f:
+        ...     _ = f.write(hdr(1, 28, 28) + bytes(28 * 28))
+        >>> with open(os.path.join(root, "t10k-labels-idx1-ubyte"), "wb") as f:
+        ...     _ = f.write(hdr(1) + bytes([9]))
+        >>> ds = FashionMNIST(root, train=False)
+        >>> len(ds), ds.classes[ds[0][1]]
+        (1, 'Ankle boot')
+    """
 
     base_folder = "FashionMNIST"
     url = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
@@ -191,6 +220,17 @@ class CIFAR10(Dataset):
 
     Attributes:
         data: uint8 array ``(N, 32, 32, 3)``. targets: int64 array ``(N,)``. classes: names.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> import os, tempfile
+        >>> from eagergrad.datasets import CIFAR10
+        >>> root = tempfile.mkdtemp()
+        >>> with open(os.path.join(root, "test_batch.bin"), "wb") as f:
+        ...     _ = f.write((bytes([3]) + bytes(3 * 32 * 32)) * 2)  # 2 records, label 3
+        >>> ds = CIFAR10(root, train=False)
+        >>> len(ds), ds[0][0].shape, ds.classes[ds[0][1]]
+        (2, (32, 32, 3), 'cat')
     """
 
     base_folder = "cifar-10-batches-bin"

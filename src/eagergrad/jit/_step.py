@@ -13,6 +13,19 @@ class TracedStep:
     Calling it with a batch does ``optimizer.zero_grad()``, replays the traced forward and loss,
     replays the traced backward (one node in the eager engine, which fills ``p.grad`` as usual),
     runs ``optimizer.step()`` and returns the loss.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> import eagergrad.jit
+        >>> _ = eg.manual_seed(0)
+        >>> model = eg.nn.Linear(2, 1)
+        >>> opt = eg.optim.SGD(model.parameters(), lr=0.1)
+        >>> x, y = eg.randn(4, 2), eg.zeros(4, 1)
+        >>> step = eg.jit.trace_step(model, eg.nn.functional.mse_loss, opt, (x, y))
+        >>> isinstance(step, eg.jit.TracedStep)
+        True
+        >>> step(x, y).shape
+        eagergrad.Size([])
     """
 
     def __init__(self, model, loss_fn, optimizer, example_batch, check_inputs=None, strict=True):

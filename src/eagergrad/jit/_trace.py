@@ -358,6 +358,17 @@ class TracedFunction:
 
     Attributes:
         code: the generated Python source of the last trace (forward and backward).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> import eagergrad.jit
+        >>> f = eg.jit.trace(lambda x: (x * 2).sum(), (eg.zeros(3),))
+        >>> isinstance(f, eg.jit.TracedFunction)
+        True
+        >>> f(eg.tensor([1.0, 2.0, 3.0]))
+        tensor(12.)
+        >>> isinstance(f.code, str)
+        True
     """
 
     def __init__(self, fn, example_inputs, check_inputs, strict, modules=()):
@@ -424,6 +435,20 @@ class TracedModule(Module):
     ``named_parameters()``, ``state_dict()`` and ``load_state_dict()`` use the original's
     names. Replay reads the current parameter arrays, so optimizer steps are seen.
     Other attributes are looked up on the original module.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> import eagergrad.jit
+        >>> _ = eg.manual_seed(0)
+        >>> model = eg.nn.Linear(3, 2)
+        >>> traced = eg.jit.trace(model, (eg.zeros(4, 3),))
+        >>> isinstance(traced, eg.jit.TracedModule)
+        True
+        >>> x = eg.randn(4, 3)
+        >>> bool(eg.allclose(traced(x), model(x)))
+        True
+        >>> list(traced.state_dict()) == list(model.state_dict())
+        True
     """
 
     def __init__(self, module, example_inputs, check_inputs, strict):

@@ -202,7 +202,17 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 
 
 def relu_(input: Tensor) -> Tensor:  # noqa: A002
-    """In-place ``relu``."""
+    """In-place ``relu``.
+
+    Derivative: 1 where input > 0, else 0 (as ``relu``).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x = eg.tensor([-1.0, 2.0])
+        >>> _ = eg.nn.functional.relu_(x)
+        >>> x
+        tensor([0., 2.])
+    """
     return relu(input, inplace=True)
 
 
@@ -218,7 +228,13 @@ def _maybe_inplace(input: Tensor, out: Tensor, inplace: bool, fn=None) -> Tensor
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
-    """min(max(input, 0), 6). Derivative: 1 strictly inside (0, 6), else 0."""
+    """min(max(input, 0), 6). Derivative: 1 strictly inside (0, 6), else 0.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.nn.functional.relu6(eg.tensor([-1.0, 3.0, 8.0]))
+        tensor([0., 3., 6.])
+    """
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
@@ -283,7 +299,16 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
-    """scale * elu(input, alpha) with torch's fixed alpha and scale."""
+    """scale * elu(input, alpha) with torch's fixed alpha and scale.
+
+    Derivative: scale where input > 0, else scale * alpha * exp(input).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x = eg.tensor([-2.0, 0.0, 1.0])
+        >>> eg.nn.functional.selu(x)
+        tensor([-1.5202,  0.0000,  1.0507])
+    """
 
     def fn(x):
         return Elu.apply(_float(x), alpha=_SELU_ALPHA, scale=_SELU_SCALE, input_scale=1.0)
@@ -292,7 +317,16 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
-    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)).
+
+    Derivative: 1 where x > 0, else exp(x / alpha).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x = eg.tensor([-2.0, 0.0, 1.0])
+        >>> eg.nn.functional.celu(x, alpha=2.0)
+        tensor([-1.2642,  0.0000,  1.0000])
+    """
 
     def fn(x):
         return Elu.apply(_float(x), alpha=alpha, scale=1.0, input_scale=1.0 / alpha)
@@ -312,12 +346,28 @@ def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
 
 
 def logsigmoid(input: Tensor) -> Tensor:  # noqa: A002
-    """log(sigmoid(input)) = -softplus(-input), stable for large |input|."""
+    """log(sigmoid(input)) = -softplus(-input), stable for large |input|.
+
+    Derivative: 1 - sigmoid(input) = sigmoid(-input).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x = eg.tensor([-2.0, 0.0, 1.0])
+        >>> eg.nn.functional.logsigmoid(x)
+        tensor([-2.1269, -0.6931, -0.3133])
+    """
     return neg(softplus(neg(input)))
 
 
 def tanh(input: Tensor) -> Tensor:  # noqa: A001,A002,F811
-    """Hyperbolic tangent. Derivative: 1 - tanh(x)**2."""
+    """Hyperbolic tangent. Derivative: 1 - tanh(x)**2.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x = eg.tensor([-2.0, 0.0, 1.0])
+        >>> eg.nn.functional.tanh(x)
+        tensor([-0.9640,  0.0000,  0.7616])
+    """
     return _ops.tanh(input)
 
 
@@ -354,7 +404,14 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
-    """input * sigmoid(input). Derivative: s * (1 + x * (1 - s)), s = sigmoid(x)."""
+    """input * sigmoid(input). Derivative: s * (1 + x * (1 - s)), s = sigmoid(x).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x = eg.tensor([-2.0, 0.0, 1.0])
+        >>> eg.nn.functional.silu(x)
+        tensor([-0.2384,  0.0000,  0.7311])
+    """
 
     def fn(x):
         return mul(x, _ops.sigmoid(_float(x)))
@@ -363,7 +420,16 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
-    """input * tanh(softplus(input))."""
+    """input * tanh(softplus(input)).
+
+    Derivative: tanh(sp) + x * sigmoid(x) * (1 - tanh(sp)**2), sp = softplus(x).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x = eg.tensor([-2.0, 0.0, 1.0])
+        >>> eg.nn.functional.mish(x)
+        tensor([-0.2525,  0.0000,  0.8651])
+    """
 
     def fn(x):
         return mul(x, tanh(softplus(x)))
@@ -372,18 +438,43 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 
 
 def softsign(input: Tensor) -> Tensor:  # noqa: A002
-    """input / (1 + |input|)."""
+    """input / (1 + |input|).
+
+    Derivative: 1 / (1 + |input|)**2.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x = eg.tensor([-2.0, 0.0, 1.0])
+        >>> eg.nn.functional.softsign(x)
+        tensor([-0.6667,  0.0000,  0.5000])
+    """
     sign = _const(input._device.xp.sign(input._data), input)
     return div(input, add(mul(input, sign), 1.0))
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
-    """relu6(x + 3) / 6."""
+    """relu6(x + 3) / 6.
+
+    Derivative: 1/6 strictly inside (-3, 3), else 0.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.nn.functional.hardsigmoid(eg.tensor([-4.0, 0.0, 3.0]))
+        tensor([0.0000, 0.5000, 1.0000])
+    """
     return div(hardtanh(add(input, 3.0), 0.0, 6.0), 6.0)
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
-    """x * relu6(x + 3) / 6."""
+    """x * relu6(x + 3) / 6.
+
+    Derivative: 0 for x <= -3, x / 3 + 0.5 for -3 < x < 3, 1 for x >= 3.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.nn.functional.hardswish(eg.tensor([-1.0, 1.0, 3.0]))
+        tensor([-0.3333,  0.6667,  3.0000])
+    """
     return mul(input, hardsigmoid(input))
 
 
@@ -411,7 +502,13 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
 
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:  # noqa: A002
-    """input where input > threshold, else ``value``. Derivative: 1 where input > threshold."""
+    """input where input > threshold, else ``value``. Derivative: 1 where input > threshold.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.nn.functional.threshold(eg.tensor([0.2, 0.5, 2.0]), 0.5, -1.0)
+        tensor([-1., -1.,  2.])
+    """
 
     def fn(x):
         keep = _const((x._data > threshold).astype(x._data.dtype), x)
@@ -421,7 +518,15 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
 
 
 def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
-    """a * sigmoid(b), with a and b the two halves of ``input`` along ``dim``."""
+    """a * sigmoid(b), with a and b the two halves of ``input`` along ``dim``.
+
+    Derivative: sigmoid(b) w.r.t. a, and a * sigmoid(b) * (1 - sigmoid(b)) w.r.t. b.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.nn.functional.glu(eg.tensor([[1.0, 2.0, 0.0, 0.0]]))
+        tensor([[0.5000, 1.0000]])
+    """
     if input.shape[dim] % 2:
         raise RuntimeError(
             f"Halving dimension must be even, but dimension {wrap_dim(dim, input.ndim)} is size "
@@ -432,7 +537,16 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
 
 
 def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:  # noqa: A002
-    """softmax(-input) along ``dim``."""
+    """softmax(-input) along ``dim``.
+
+    Derivative: with s = softmin(x) and g the output gradient, -s * (g - sum(g * s))
+    along ``dim``.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.nn.functional.softmin(eg.tensor([0.0, 0.0, 0.0, 0.0]), dim=0)
+        tensor([0.2500, 0.2500, 0.2500, 0.2500])
+    """
     return _ops.softmax(neg(input), dim, dtype=dtype)
 
 
@@ -545,7 +659,19 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """y_k = x1^T W_k x2 + b_k for ``weight`` of shape (out, in1, in2)."""
+    """y_k = x1^T W_k x2 + b_k for ``weight`` of shape (out, in1, in2).
+
+    Derivative: ``dy_k/dx1 = W_k x2``, ``dy_k/dx2 = W_k^T x1``, ``dy_k/dW_k = x1 x2^T``,
+    ``dy_k/db_k = 1``.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x1, x2 = eg.ones(4, 2), eg.ones(4, 3)
+        >>> w, b = eg.ones(5, 2, 3), eg.zeros(5)
+        >>> y = eg.nn.functional.bilinear(x1, x2, w, b)
+        >>> y.shape, y[0, 0].item()
+        (eagergrad.Size([4, 5]), 6.0)
+    """
     out_f, in1, in2 = weight.shape
     lead = input1.shape[:-1]
     x1 = reshape(input1, (-1, 1, 1, in1))
@@ -740,7 +866,16 @@ def dropout1d(
     training: bool = True,
     inplace: bool = False,
 ) -> Tensor:
-    """Zeroes whole channels of (N, C, L) or (C, L) input with probability ``p``."""
+    """Zeroes whole channels of (N, C, L) or (C, L) input with probability ``p``.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x = eg.ones(2, 3, 4)
+        >>> eg.nn.functional.dropout1d(x, 0.5).shape
+        eagergrad.Size([2, 3, 4])
+        >>> bool((eg.nn.functional.dropout1d(x, 0.5, training=False) == x).all())
+        True
+    """
     _check_p(p)
     if input.ndim not in (2, 3):
         raise RuntimeError(
@@ -764,7 +899,17 @@ def dropout2d(
     training: bool = True,  # noqa: A002
     inplace: bool = False,
 ) -> Tensor:
-    """Zeroes whole channels: each (sample, channel) map is kept or dropped together."""
+    """Zeroes whole channels: each (sample, channel) map is kept or dropped together.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x = eg.ones(2, 3, 4, 4)
+        >>> y = eg.nn.functional.dropout2d(x, 0.5)
+        >>> sorted(set(y.flatten().tolist()))
+        [0.0, 2.0]
+        >>> bool((eg.nn.functional.dropout2d(x, 0.5, training=False) == x).all())
+        True
+    """
     _check_p(p)
     if input.ndim not in (3, 4):
         raise ValueError(
@@ -952,7 +1097,17 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
 def pairwise_distance(
     x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False
 ) -> Tensor:
-    """||x1 - x2 + eps||_p along the last dim."""
+    """||x1 - x2 + eps||_p along the last dim.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> a = eg.tensor([[0.0, 0.0], [1.0, 1.0]])
+        >>> b = eg.tensor([[3.0, 4.0], [1.0, 1.0]])
+        >>> eg.nn.functional.pairwise_distance(a, b, eps=0.0)
+        tensor([5., 0.])
+        >>> eg.nn.functional.pairwise_distance(a, b, p=1.0, eps=0.0)
+        tensor([7., 0.])
+    """
     diff = add(sub(x1, x2), eps)
     n = _vector_norm(diff, p, -1)
     return n if keepdim else reshape(n, n.shape[:-1])
@@ -1067,6 +1222,17 @@ def multi_head_attention_forward(
         ``(output (L, N, E), weights)``; weights are ``(N, L, S)`` averaged over heads,
         ``(N, num_heads, L, S)`` when ``average_attn_weights`` is False, or None when
         ``need_weights`` is False.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> E, H = 4, 2
+        >>> q = eg.randn(3, 1, E)
+        >>> w_in, b_in = eg.randn(3 * E, E), eg.zeros(3 * E)
+        >>> w_out, b_out = eg.randn(E, E), eg.zeros(E)
+        >>> out, attn = eg.nn.functional.multi_head_attention_forward(
+        ...     q, q, q, E, H, w_in, b_in, None, None, False, 0.0, w_out, b_out)
+        >>> out.shape, attn.shape
+        (eagergrad.Size([3, 1, 4]), eagergrad.Size([1, 3, 3]))
     """
     if bias_k is not None or bias_v is not None or add_zero_attn or use_separate_proj_weight:
         raise NotImplementedError(
@@ -1275,7 +1441,16 @@ def huber_loss(
     delta: float = 1.0,
     weight=None,
 ) -> Tensor:
-    """0.5 * d**2 where |d| < delta, else delta * (|d| - 0.5 * delta) (d = input - target)."""
+    """0.5 * d**2 where |d| < delta, else delta * (|d| - 0.5 * delta) (d = input - target).
+
+    Derivative w.r.t. input: clamp(d, -delta, delta), scaled by 1 / N for ``'mean'``.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> F = eg.nn.functional
+        >>> F.huber_loss(eg.tensor([1.0, 4.0]), eg.zeros(2), reduction='none', delta=2.0)
+        tensor([0.5000, 6.0000])
+    """
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     _check_target_shape("huber_loss", input, target)
@@ -1685,7 +1860,15 @@ def cosine_embedding_loss(
     reduce=None,
     reduction: str = "mean",
 ) -> Tensor:
-    """1 - cos(x1, x2) where target == 1, max(0, cos(x1, x2) - margin) where target == -1."""
+    """1 - cos(x1, x2) where target == 1, max(0, cos(x1, x2) - margin) where target == -1.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x1 = eg.tensor([[1.0, 0.0], [1.0, 0.0]])
+        >>> x2 = eg.tensor([[0.0, 1.0], [1.0, 0.0]])
+        >>> eg.nn.functional.cosine_embedding_loss(x1, x2, eg.tensor([1, -1]))
+        tensor(1.)
+    """
     cos = cosine_similarity(input1, input2, dim=-1, eps=1e-12)
     t = target._data
     pos = _const((t == 1).astype(cos._data.dtype), cos)

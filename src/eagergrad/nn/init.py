@@ -90,7 +90,15 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> 
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
-    """Fills ``tensor`` with samples of N(mean, std**2) in place."""
+    """Fills ``tensor`` with samples of N(mean, std**2) in place.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> _ = eg.manual_seed(0)
+        >>> w = eg.nn.init.normal_(eg.empty(2, 3), mean=0.0, std=0.02)
+        >>> w.shape
+        eagergrad.Size([2, 3])
+    """
     with no_grad():
         return tensor.normal_(mean, std, generator=generator)
 
@@ -107,6 +115,13 @@ def trunc_normal_(
 
     Sampled by rejection (redrawing values outside [a, b]), which gives exactly the
     truncated normal distribution torch draws by inverse CDF.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> _ = eg.manual_seed(0)
+        >>> w = eg.nn.init.trunc_normal_(eg.empty(100), std=1.0, a=-0.5, b=0.5)
+        >>> bool((w.abs() <= 0.5).all())
+        True
     """
     with no_grad():
         if tensor._data.size == 0:
@@ -126,23 +141,49 @@ def trunc_normal_(
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
-    """Fills ``tensor`` with ``val`` in place."""
+    """Fills ``tensor`` with ``val`` in place.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.nn.init.constant_(eg.empty(2, 2), 0.5)
+        tensor([[0.5000, 0.5000],
+                [0.5000, 0.5000]])
+    """
     with no_grad():
         return tensor.fill_(val)
 
 
 def ones_(tensor: Tensor) -> Tensor:
-    """Fills ``tensor`` with ones in place."""
+    """Fills ``tensor`` with ones in place.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.nn.init.ones_(eg.empty(3))
+        tensor([1., 1., 1.])
+    """
     return constant_(tensor, 1.0)
 
 
 def zeros_(tensor: Tensor) -> Tensor:
-    """Fills ``tensor`` with zeros in place."""
+    """Fills ``tensor`` with zeros in place.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.nn.init.zeros_(eg.empty(3))
+        tensor([0., 0., 0.])
+    """
     return constant_(tensor, 0.0)
 
 
 def eye_(tensor: Tensor) -> Tensor:
-    """Fills a 2-D ``tensor`` with the identity matrix in place."""
+    """Fills a 2-D ``tensor`` with the identity matrix in place.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.nn.init.eye_(eg.empty(2, 3))
+        tensor([[1., 0., 0.],
+                [0., 1., 0.]])
+    """
     if tensor.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     with no_grad():
@@ -173,7 +214,15 @@ def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
 
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
-    """Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
+    """Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> _ = eg.manual_seed(0)
+        >>> w = eg.nn.init.xavier_uniform_(eg.empty(4, 2))
+        >>> bool((w.abs() <= 1.0).all())
+        True
+    """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     a = math.sqrt(3.0) * std
@@ -181,7 +230,14 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
-    """Glorot normal: N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
+    """Glorot normal: N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out)).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> _ = eg.manual_seed(0)
+        >>> eg.nn.init.xavier_normal_(eg.empty(4, 2)).shape
+        eagergrad.Size([4, 2])
+    """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     return normal_(tensor, 0.0, std, generator)
@@ -217,7 +273,15 @@ def kaiming_normal_(
     nonlinearity: str = "leaky_relu",
     generator=None,
 ) -> Tensor:
-    """He normal: N(0, std**2) with std = gain / sqrt(fan)."""
+    """He normal: N(0, std**2) with std = gain / sqrt(fan).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> _ = eg.manual_seed(0)
+        >>> w = eg.nn.init.kaiming_normal_(eg.empty(256, 512), nonlinearity='relu')
+        >>> abs(w.std().item() - (2 / 512) ** 0.5) < 1e-3  # std = gain / sqrt(fan_in)
+        True
+    """
     if _no_elements(tensor):
         return tensor
     fan = _calculate_correct_fan(tensor, mode)
@@ -226,7 +290,15 @@ def kaiming_normal_(
 
 
 def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
-    """Fills ``tensor`` (viewed as rows x rest) with a (semi-)orthogonal matrix times ``gain``."""
+    """Fills ``tensor`` (viewed as rows x rest) with a (semi-)orthogonal matrix times ``gain``.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> _ = eg.manual_seed(0)
+        >>> w = eg.nn.init.orthogonal_(eg.empty(3, 5))
+        >>> bool(eg.allclose(w @ w.T, eg.eye(3), atol=1e-5))
+        True
+    """
     if tensor.ndim < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
     if tensor.numel() == 0:

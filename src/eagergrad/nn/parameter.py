@@ -58,6 +58,19 @@ class Buffer:
     Args:
         data: the tensor.
         persistent: whether the buffer is part of the module's ``state_dict``.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> class Norm(eg.nn.Module):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.scale = eg.nn.Buffer(eg.ones(2))
+        ...         self.tmp = eg.nn.Buffer(eg.zeros(2), persistent=False)
+        >>> m = Norm()
+        >>> [name for name, _ in m.named_buffers()]
+        ['scale', 'tmp']
+        >>> list(m.state_dict())
+        ['scale']
     """
 
     def __init__(self, data: Tensor, *, persistent: bool = True):

@@ -28,7 +28,14 @@ __all__ = ["export", "UnsupportedOperatorError"]
 
 
 class UnsupportedOperatorError(RuntimeError):
-    """A layer or op of the model has no ONNX mapping in ``eg.onnx.export``."""
+    """A layer or op of the model has no ONNX mapping in ``eg.onnx.export``.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> import eagergrad.onnx
+        >>> issubclass(eg.onnx.UnsupportedOperatorError, RuntimeError)
+        True
+    """
 
 
 _SUPPORTED = (

@@ -60,7 +60,16 @@ class ReLU(Module):
 
 
 class Hardtanh(Module):
-    """x clipped to [min_val, max_val]."""
+    """x clipped to [min_val, max_val].
+
+    Shape:
+        Input ``(*)``, any shape; output the same shape.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.nn.Hardtanh()(eg.tensor([-2.0, 0.5, 3.0]))
+        tensor([-1.0000,  0.5000,  1.0000])
+    """
 
     def __init__(
         self,
@@ -100,7 +109,16 @@ class Hardtanh(Module):
 
 
 class ReLU6(Hardtanh):
-    """min(max(x, 0), 6)."""
+    """min(max(x, 0), 6).
+
+    Shape:
+        Input ``(*)``, any shape; output the same shape.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.nn.ReLU6()(eg.tensor([-1.0, 3.0, 8.0]))
+        tensor([0., 3., 6.])
+    """
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__(0.0, 6.0, inplace)
@@ -110,7 +128,17 @@ class ReLU6(Hardtanh):
 
 
 class LeakyReLU(Module):
-    """x if x > 0 else negative_slope * x."""
+    """x if x > 0 else negative_slope * x.
+
+    Shape:
+        Input ``(*)``, any shape; output the same shape.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x = eg.tensor([-2.0, 0.0, 1.0])
+        >>> eg.nn.LeakyReLU(0.1)(x)
+        tensor([-0.2000,  0.0000,  1.0000])
+    """
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
@@ -125,7 +153,17 @@ class LeakyReLU(Module):
 
 
 class ELU(Module):
-    """x if x > 0 else alpha * (exp(x) - 1)."""
+    """x if x > 0 else alpha * (exp(x) - 1).
+
+    Shape:
+        Input ``(*)``, any shape; output the same shape.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x = eg.tensor([-2.0, 0.0, 1.0])
+        >>> eg.nn.ELU()(x)
+        tensor([-0.8647,  0.0000,  1.0000])
+    """
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
@@ -140,7 +178,17 @@ class ELU(Module):
 
 
 class CELU(Module):
-    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)).
+
+    Shape:
+        Input ``(*)``, any shape; output the same shape.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x = eg.tensor([-2.0, 0.0, 1.0])
+        >>> eg.nn.CELU(alpha=2.0)(x)
+        tensor([-1.2642,  0.0000,  1.0000])
+    """
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
@@ -155,7 +203,17 @@ class CELU(Module):
 
 
 class SELU(Module):
-    """scale * elu(x, alpha) with torch's constants."""
+    """scale * elu(x, alpha) with torch's constants.
+
+    Shape:
+        Input ``(*)``, any shape; output the same shape.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x = eg.tensor([-2.0, 0.0, 1.0])
+        >>> eg.nn.SELU()(x)
+        tensor([-1.5202,  0.0000,  1.0507])
+    """
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
@@ -169,7 +227,19 @@ class SELU(Module):
 
 
 class GELU(Module):
-    """x * Phi(x) (exact erf), or the tanh approximation with ``approximate='tanh'``."""
+    """x * Phi(x) (exact erf), or the tanh approximation with ``approximate='tanh'``.
+
+    Shape:
+        Input ``(*)``, any shape; output the same shape.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x = eg.tensor([-2.0, 0.0, 1.0])
+        >>> eg.nn.GELU()(x)
+        tensor([-0.0455,  0.0000,  0.8413])
+        >>> eg.nn.GELU(approximate='tanh')(x)
+        tensor([-0.0454,  0.0000,  0.8412])
+    """
 
     def __init__(self, approximate: str = "none") -> None:
         super().__init__()
@@ -183,7 +253,17 @@ class GELU(Module):
 
 
 class SiLU(Module):
-    """x * sigmoid(x)."""
+    """x * sigmoid(x).
+
+    Shape:
+        Input ``(*)``, any shape; output the same shape.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x = eg.tensor([-2.0, 0.0, 1.0])
+        >>> eg.nn.SiLU()(x)
+        tensor([-0.2384,  0.0000,  0.7311])
+    """
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
@@ -197,7 +277,17 @@ class SiLU(Module):
 
 
 class Mish(Module):
-    """x * tanh(softplus(x))."""
+    """x * tanh(softplus(x)).
+
+    Shape:
+        Input ``(*)``, any shape; output the same shape.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x = eg.tensor([-2.0, 0.0, 1.0])
+        >>> eg.nn.Mish()(x)
+        tensor([-0.2525,  0.0000,  0.8651])
+    """
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
@@ -211,7 +301,17 @@ class Mish(Module):
 
 
 class Softplus(Module):
-    """log(1 + exp(beta * x)) / beta; linear where beta * x > threshold."""
+    """log(1 + exp(beta * x)) / beta; linear where beta * x > threshold.
+
+    Shape:
+        Input ``(*)``, any shape; output the same shape.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x = eg.tensor([-2.0, 0.0, 1.0])
+        >>> eg.nn.Softplus()(x)
+        tensor([0.1269, 0.6931, 1.3133])
+    """
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
@@ -226,28 +326,67 @@ class Softplus(Module):
 
 
 class Tanh(Module):
-    """Hyperbolic tangent."""
+    """Hyperbolic tangent.
+
+    Shape:
+        Input ``(*)``, any shape; output the same shape.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x = eg.tensor([-2.0, 0.0, 1.0])
+        >>> eg.nn.Tanh()(x)
+        tensor([-0.9640,  0.0000,  0.7616])
+    """
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.tanh(input)
 
 
 class Sigmoid(Module):
-    """1 / (1 + exp(-x))."""
+    """1 / (1 + exp(-x)).
+
+    Shape:
+        Input ``(*)``, any shape; output the same shape.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x = eg.tensor([-2.0, 0.0, 1.0])
+        >>> eg.nn.Sigmoid()(x)
+        tensor([0.1192, 0.5000, 0.7311])
+    """
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.sigmoid(input)
 
 
 class Softsign(Module):
-    """x / (1 + |x|)."""
+    """x / (1 + |x|).
+
+    Shape:
+        Input ``(*)``, any shape; output the same shape.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x = eg.tensor([-2.0, 0.0, 1.0])
+        >>> eg.nn.Softsign()(x)
+        tensor([-0.6667,  0.0000,  0.5000])
+    """
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.softsign(input)
 
 
 class Hardsigmoid(Module):
-    """relu6(x + 3) / 6."""
+    """relu6(x + 3) / 6.
+
+    Shape:
+        Input ``(*)``, any shape; output the same shape.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.nn.Hardsigmoid()(eg.tensor([-4.0, 0.0, 3.0]))
+        tensor([0.0000, 0.5000, 1.0000])
+    """
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
@@ -258,7 +397,16 @@ class Hardsigmoid(Module):
 
 
 class Hardswish(Module):
-    """x * relu6(x + 3) / 6."""
+    """x * relu6(x + 3) / 6.
+
+    Shape:
+        Input ``(*)``, any shape; output the same shape.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.nn.Hardswish()(eg.tensor([-1.0, 1.0, 3.0]))
+        tensor([-0.3333,  0.6667,  3.0000])
+    """
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
@@ -269,7 +417,17 @@ class Hardswish(Module):
 
 
 class LogSigmoid(Module):
-    """log(sigmoid(x))."""
+    """log(sigmoid(x)).
+
+    Shape:
+        Input ``(*)``, any shape; output the same shape.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x = eg.tensor([-2.0, 0.0, 1.0])
+        >>> eg.nn.LogSigmoid()(x)
+        tensor([-2.1269, -0.6931, -0.3133])
+    """
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.logsigmoid(input)
@@ -296,7 +454,16 @@ class Softmax(Module):
 
 
 class LogSoftmax(Module):
-    """log_softmax along ``dim``."""
+    """log_softmax along ``dim``.
+
+    Shape:
+        Input ``(*)``; output the same shape.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.nn.LogSoftmax(dim=1)(eg.tensor([[0.0, 0.0]]))
+        tensor([[-0.6931, -0.6931]])
+    """
 
     def __init__(self, dim: int | None = None) -> None:
         super().__init__()
@@ -345,7 +512,16 @@ class PReLU(Module):
 
 
 class Threshold(Module):
-    """x where x > threshold, else ``value``."""
+    """x where x > threshold, else ``value``.
+
+    Shape:
+        Input ``(*)``, any shape; output the same shape.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.nn.Threshold(0.5, -1.0)(eg.tensor([0.2, 0.5, 2.0]))
+        tensor([-1., -1.,  2.])
+    """
 
     def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
         super().__init__()
@@ -363,7 +539,16 @@ class Threshold(Module):
 
 
 class GLU(Module):
-    """Gated linear unit: a * sigmoid(b) over the halves of ``dim``."""
+    """Gated linear unit: a * sigmoid(b) over the halves of ``dim``.
+
+    Shape:
+        Input ``(*, 2 * M, *)`` with the even size along ``dim``; output ``(*, M, *)``.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.nn.GLU()(eg.tensor([[1.0, 2.0, 0.0, 0.0]]))
+        tensor([[0.5000, 1.0000]])
+    """
 
     def __init__(self, dim: int = -1) -> None:
         super().__init__()
@@ -377,7 +562,16 @@ class GLU(Module):
 
 
 class Softmin(Module):
-    """softmax(-x) along ``dim``."""
+    """softmax(-x) along ``dim``.
+
+    Shape:
+        Input ``(*)``; output the same shape.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.nn.Softmin(dim=0)(eg.tensor([1.0, 1.0]))
+        tensor([0.5000, 0.5000])
+    """
 
     def __init__(self, dim: int | None = None) -> None:
         super().__init__()

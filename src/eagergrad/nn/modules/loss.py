@@ -48,14 +48,36 @@ class MSELoss(_Loss):
 
 
 class L1Loss(_Loss):
-    """Mean absolute error."""
+    """Mean absolute error.
+
+    Shape:
+        Input ``(*)`` and target the same shape; output a scalar, or ``(*)`` with
+        ``reduction='none'``.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> loss = eg.nn.L1Loss()
+        >>> loss(eg.tensor([1.0, 2.0]), eg.tensor([0.0, 4.0]))
+        tensor(1.5000)
+    """
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
         return F.l1_loss(input, target, reduction=self.reduction)
 
 
 class SmoothL1Loss(_Loss):
-    """Quadratic below ``beta``, linear above (see ``F.smooth_l1_loss``)."""
+    """Quadratic below ``beta``, linear above (see ``F.smooth_l1_loss``).
+
+    Shape:
+        Input ``(*)`` and target the same shape; output a scalar, or ``(*)`` with
+        ``reduction='none'``.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> loss = eg.nn.SmoothL1Loss(reduction='none')
+        >>> loss(eg.tensor([0.5, 3.0]), eg.tensor([0.0, 0.0]))
+        tensor([0.1250, 2.5000])
+    """
 
     def __init__(
         self, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0
@@ -68,7 +90,18 @@ class SmoothL1Loss(_Loss):
 
 
 class HuberLoss(_Loss):
-    """Quadratic below ``delta``, ``delta``-scaled linear above (see ``F.huber_loss``)."""
+    """Quadratic below ``delta``, ``delta``-scaled linear above (see ``F.huber_loss``).
+
+    Shape:
+        Input ``(*)`` and target the same shape; output a scalar, or ``(*)`` with
+        ``reduction='none'``.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> loss = eg.nn.HuberLoss(reduction='none', delta=2.0)
+        >>> loss(eg.tensor([1.0, 4.0]), eg.tensor([0.0, 0.0]))
+        tensor([0.5000, 6.0000])
+    """
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction=reduction)
@@ -119,7 +152,18 @@ class CrossEntropyLoss(_WeightedLoss):
 
 
 class NLLLoss(_WeightedLoss):
-    """Negative log likelihood of log-probabilities at class indices."""
+    """Negative log likelihood of log-probabilities at class indices.
+
+    Shape:
+        Input ``(N, C)`` log-probabilities and target ``(N,)`` class indices; output a
+        scalar, or ``(N,)`` with ``reduction='none'``.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> logp = eg.log(eg.tensor([[0.5, 0.5], [0.25, 0.75]]))
+        >>> eg.nn.NLLLoss(reduction='none')(logp, eg.tensor([0, 1]))
+        tensor([0.6931, 0.2877])
+    """
 
     def __init__(
         self,
@@ -143,14 +187,36 @@ class NLLLoss(_WeightedLoss):
 
 
 class BCELoss(_WeightedLoss):
-    """Binary cross entropy of probabilities."""
+    """Binary cross entropy of probabilities.
+
+    Shape:
+        Input ``(*)`` and target the same shape; output a scalar, or ``(*)`` with
+        ``reduction='none'``.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> p = eg.tensor([0.5, 0.9])
+        >>> eg.nn.BCELoss(reduction='none')(p, eg.tensor([1.0, 1.0]))
+        tensor([0.6931, 0.1054])
+    """
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
         return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(_Loss):
-    """Sigmoid + binary cross entropy in one stable formula, with ``pos_weight``."""
+    """Sigmoid + binary cross entropy in one stable formula, with ``pos_weight``.
+
+    Shape:
+        Input ``(*)`` and target the same shape; output a scalar, or ``(*)`` with
+        ``reduction='none'``.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> logits = eg.tensor([0.0, 2.0])
+        >>> eg.nn.BCEWithLogitsLoss(reduction='none')(logits, eg.tensor([1.0, 0.0]))
+        tensor([0.6931, 2.1269])
+    """
 
     def __init__(
         self,
@@ -171,7 +237,21 @@ class BCEWithLogitsLoss(_Loss):
 
 
 class KLDivLoss(_Loss):
-    """KL divergence with log-probability input (``reduction='batchmean'`` for true KL)."""
+    """KL divergence with log-probability input (``reduction='batchmean'`` for true KL).
+
+    Shape:
+        Input ``(*)`` log-probabilities and target the same shape; output a scalar, or
+        ``(*)`` with ``reduction='none'``.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> p = eg.tensor([[0.5, 0.5]])
+        >>> eg.nn.KLDivLoss(reduction='batchmean')(p.log(), p)
+        tensor(0.)
+        >>> q = eg.tensor([[0.25, 0.75]])
+        >>> eg.nn.KLDivLoss(reduction='batchmean')(q.log(), p)
+        tensor(0.1438)
+    """
 
     def __init__(
         self, size_average=None, reduce=None, reduction: str = "mean", log_target: bool = False
@@ -184,7 +264,19 @@ class KLDivLoss(_Loss):
 
 
 class CosineEmbeddingLoss(_Loss):
-    """1 - cos(x1, x2) for target 1; max(0, cos(x1, x2) - margin) for target -1."""
+    """1 - cos(x1, x2) for target 1; max(0, cos(x1, x2) - margin) for target -1.
+
+    Shape:
+        Inputs ``(N, D)`` and target ``(N,)`` of 1 or -1; output a scalar, or ``(N,)`` with
+        ``reduction='none'``.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x1 = eg.tensor([[1.0, 0.0], [1.0, 0.0]])
+        >>> x2 = eg.tensor([[0.0, 1.0], [1.0, 0.0]])
+        >>> eg.nn.CosineEmbeddingLoss(reduction='none')(x1, x2, eg.tensor([1, -1]))
+        tensor([1., 1.])
+    """
 
     def __init__(
         self, margin: float = 0.0, size_average=None, reduce=None, reduction: str = "mean"

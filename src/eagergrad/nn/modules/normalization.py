@@ -124,13 +124,35 @@ class BatchNorm1d(_BatchNorm):
 
 
 class BatchNorm2d(_BatchNorm):
-    """Batch normalisation over (N, C, H, W) input (see BatchNorm1d)."""
+    """Batch normalisation over (N, C, H, W) input (see BatchNorm1d).
+
+    Shape:
+        Input ``(N, C, H, W)``; output the same shape.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> bn = eg.nn.BatchNorm2d(3)
+        >>> bn(eg.randn(2, 3, 4, 4)).shape
+        eagergrad.Size([2, 3, 4, 4])
+        >>> bn.running_mean.shape
+        eagergrad.Size([3])
+    """
 
     _expected_dims = (4,)
 
 
 class BatchNorm3d(_BatchNorm):
-    """Batch normalisation over (N, C, D, H, W) input (see BatchNorm1d)."""
+    """Batch normalisation over (N, C, D, H, W) input (see BatchNorm1d).
+
+    Shape:
+        Input ``(N, C, D, H, W)``; output the same shape.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> bn = eg.nn.BatchNorm3d(2)
+        >>> bn(eg.randn(2, 2, 3, 4, 4)).shape
+        eagergrad.Size([2, 2, 3, 4, 4])
+    """
 
     _expected_dims = (5,)
 

@@ -631,6 +631,15 @@ class RNNBase(Module):
         mode: ``"LSTM"``, ``"GRU"``, ``"RNN_TANH"`` or ``"RNN_RELU"``.
         input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, proj_size:
             as in torch (see ``LSTM``).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> lstm = eg.nn.LSTM(4, 8, num_layers=2)
+        >>> isinstance(lstm, eg.nn.RNNBase), lstm.mode
+        (True, 'LSTM')
+        >>> out, (h, c) = lstm(eg.randn(5, 3, 4))
+        >>> out.shape, h.shape
+        (eagergrad.Size([5, 3, 8]), eagergrad.Size([2, 3, 8]))
     """
 
     def __init__(
@@ -1132,7 +1141,16 @@ class GRU(RNNBase):
 
 # --- cells -------------------------------------------------------------------------------------
 class RNNCellBase(Module):
-    """Parameters and checks shared by the cells: ``weight_ih``, ``weight_hh``, biases."""
+    """Parameters and checks shared by the cells: ``weight_ih``, ``weight_hh``, biases.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> cell = eg.nn.GRUCell(4, 8)
+        >>> isinstance(cell, eg.nn.RNNCellBase)
+        True
+        >>> cell.weight_ih.shape, cell.weight_hh.shape
+        (eagergrad.Size([24, 4]), eagergrad.Size([24, 8]))
+    """
 
     def __init__(
         self,

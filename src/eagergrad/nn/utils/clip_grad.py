@@ -175,7 +175,21 @@ def clip_grad_norm(
     error_if_nonfinite: bool = False,
     foreach: bool | None = None,
 ) -> Tensor:
-    """Deprecated alias of ``clip_grad_norm_`` (warns, as torch does)."""
+    """Deprecated alias of ``clip_grad_norm_`` (warns, as torch does).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> import warnings
+        >>> p = eg.nn.Parameter(eg.zeros(2))
+        >>> p.grad = eg.tensor([3.0, 4.0])
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter('ignore')
+        ...     total = eg.nn.utils.clip_grad_norm(p, max_norm=1.0)
+        >>> total
+        tensor(5.)
+        >>> p.grad
+        tensor([0.6000, 0.8000])
+    """
     warnings.warn(
         "`torch.nn.utils.clip_grad_norm` is now deprecated in favor of "
         "`torch.nn.utils.clip_grad_norm_`.",

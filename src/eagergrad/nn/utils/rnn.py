@@ -103,7 +103,14 @@ def _dtype(name):
 
 
 def invert_permutation(permutation: Tensor | None) -> Tensor | None:
-    """The inverse of a permutation tensor (None stays None)."""
+    """The inverse of a permutation tensor (None stays None).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> from eagergrad.nn.utils.rnn import invert_permutation
+        >>> invert_permutation(eg.tensor([2, 0, 1]))
+        tensor([1, 2, 0])
+    """
     if permutation is None:
         return None
     perm = _host_ints(permutation)

@@ -46,6 +46,20 @@ class WorkerInfo:
         rng: this worker's random generators (``random_generator``, ``numpy_generator``,
             ``generator``), seeded with ``seed``.
         worker_method: always ``"thread"``.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> from eagergrad.utils.data import DataLoader, Dataset, get_worker_info
+        >>> class Ids(Dataset):
+        ...     def __len__(self):
+        ...         return 4
+        ...     def __getitem__(self, i):
+        ...         info = get_worker_info()
+        ...         return info.num_workers
+        >>> get_worker_info() is None  # the main thread is not a worker
+        True
+        >>> [int(b) for b in DataLoader(Ids(), batch_size=None, num_workers=2)]
+        [2, 2, 2, 2]
     """
 
     id: int
