@@ -51,3 +51,24 @@ def test_demo_rejects_unknown_device():
 
     with pytest.raises(RuntimeError, match="Expected one of cpu, cuda"):
         demo.main(["--device", "tpu", "--epochs", "1", "--quiet", "--plot", ""])
+
+
+def _run_script(name, *args, cwd):
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "examples", name), *args],
+                          capture_output=True, text=True, cwd=cwd, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_draw_graph_example_writes_dot_files(tmp_path):
+    out = _run_script("draw_graph.py", "--out", str(tmp_path / "g"), cwd=tmp_path)
+    assert (tmp_path / "g" / "x_times_y_plus_z.dot").read_text().startswith("digraph")
+    assert "small_cnn.dot" in out
+
+
+def test_static_vs_dynamic_example_runs(tmp_path):
+    out = _run_script("static_vs_dynamic.py", cwd=tmp_path)
+    assert "1." in out and "2." in out and "3." in out
