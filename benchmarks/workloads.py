@@ -13,13 +13,18 @@ import numpy as np
 W1_REPEATS = 50  # 4 ops per repeat
 
 
-def w1_eagergrad():
-    import eagergrad as eg
+def _lib(name):
+    import importlib
 
-    eg.manual_seed(0)
-    x = eg.randn(16, 16, requires_grad=True)
-    a = eg.randn(16, 16, requires_grad=True)
-    b = eg.randn(16, 16, requires_grad=True)
+    return importlib.import_module(name)
+
+
+def _w1(lib):
+    """The same code runs on eagergrad and torch (the APIs match)."""
+    lib.manual_seed(0)
+    x = lib.randn(16, 16, requires_grad=True)
+    a = lib.randn(16, 16, requires_grad=True)
+    b = lib.randn(16, 16, requires_grad=True)
 
     def step():
         y = x
@@ -32,27 +37,14 @@ def w1_eagergrad():
         x.grad = a.grad = b.grad = None
 
     return step
+
+
+def w1_eagergrad():
+    return _w1(_lib("eagergrad"))
 
 
 def w1_torch():
-    import torch
-
-    torch.manual_seed(0)
-    x = torch.randn(16, 16, requires_grad=True)
-    a = torch.randn(16, 16, requires_grad=True)
-    b = torch.randn(16, 16, requires_grad=True)
-
-    def step():
-        y = x
-        for _ in range(W1_REPEATS):
-            y = y * a
-            y = y + b
-            y = y.tanh()
-            y = y - a
-        y.sum().backward()
-        x.grad = a.grad = b.grad = None
-
-    return step
+    return _w1(_lib("torch"))
 
 
 def w1_numpy():
@@ -97,14 +89,12 @@ def _mlp_data(seed=0):
 LR = 0.01
 
 
-def w2_eagergrad():
-    import eagergrad as eg
-
+def _w2(lib):
     x, y, ws, bs = _mlp_data()
-    x, y = eg.tensor(x), eg.tensor(y)
-    params = [eg.tensor(p, requires_grad=True) for p in ws + bs]
+    x, y = lib.tensor(x), lib.tensor(y)
+    params = [lib.tensor(p, requires_grad=True) for p in ws + bs]
     w1, w2, w3, b1, b2, b3 = params
-    rows = eg.arange(256)
+    rows = lib.arange(256)
 
     def step():
         h = (x @ w1 + b1).relu()
@@ -112,37 +102,21 @@ def w2_eagergrad():
         logits = h @ w3 + b3
         loss = -logits.log_softmax(1)[rows, y].mean()
         loss.backward()
-        with eg.no_grad():
+        with lib.no_grad():
             for p in params:
                 p -= LR * p.grad
                 p.grad = None
         return loss
 
     return step
+
+
+def w2_eagergrad():
+    return _w2(_lib("eagergrad"))
 
 
 def w2_torch():
-    import torch
-
-    x, y, ws, bs = _mlp_data()
-    x, y = torch.tensor(x), torch.tensor(y)
-    params = [torch.tensor(p, requires_grad=True) for p in ws + bs]
-    w1, w2, w3, b1, b2, b3 = params
-    rows = torch.arange(256)
-
-    def step():
-        h = (x @ w1 + b1).relu()
-        h = (h @ w2 + b2).relu()
-        logits = h @ w3 + b3
-        loss = -logits.log_softmax(1)[rows, y].mean()
-        loss.backward()
-        with torch.no_grad():
-            for p in params:
-                p -= LR * p.grad
-                p.grad = None
-        return loss
-
-    return step
+    return _w2(_lib("torch"))
 
 
 def w2_numpy():
@@ -205,10 +179,8 @@ def _w5_chain(x, a, b, c):
     return y
 
 
-def w5_eagergrad():
-    import eagergrad as eg
-
-    x, a, b, c = (eg.tensor(v) for v in _w5_data())
+def _w5(lib):
+    x, a, b, c = (lib.tensor(v) for v in _w5_data())
     x.requires_grad_(True)
 
     def step():
@@ -216,19 +188,14 @@ def w5_eagergrad():
         x.grad = None
 
     return step
+
+
+def w5_eagergrad():
+    return _w5(_lib("eagergrad"))
 
 
 def w5_torch():
-    import torch
-
-    x, a, b, c = (torch.tensor(v) for v in _w5_data())
-    x.requires_grad_(True)
-
-    def step():
-        _w5_chain(x, a, b, c).sum().backward()
-        x.grad = None
-
-    return step
+    return _w5(_lib("torch"))
 
 
 def w5_numpy():
@@ -260,26 +227,21 @@ def w6_numpy():
     return step
 
 
-def w6_eagergrad():
-    import eagergrad as eg
-
-    a, b = eg.randn(2048, 2048), eg.randn(2048, 2048)
+def _w6(lib):
+    a, b = lib.randn(2048, 2048), lib.randn(2048, 2048)
 
     def step():
         return a @ b
 
     return step
+
+
+def w6_eagergrad():
+    return _w6(_lib("eagergrad"))
 
 
 def w6_torch():
-    import torch
-
-    a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
-
-    def step():
-        return a @ b
-
-    return step
+    return _w6(_lib("torch"))
 
 
 # --- W3: the CNN training step (the nn issue's CNN), W4: the LSTM step ---------------------
