@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy
 
-from .._dtype import DIM, SCALAR, ZERO_DIM, result_type, scalar_dtype
+from .._dtype import _FROM_NP, DIM, SCALAR, ZERO_DIM, result_type, scalar_dtype
 from .._tensor import Tensor
 from ..autograd.function import Node
 from ..autograd.grad_mode import _mode
@@ -180,16 +180,24 @@ def promote(a, b):
     Python scalars become 0-d tensors on the other operand's device; tensors of another dtype
     are cast (a differentiable cast, so gradients come back in each input's dtype).
     """
+    # NOTE: the first branches are the per-call common cases (same dtype; a float tensor with a
+    # Python int/float, which never changes a float tensor's dtype): no result_type lookup.
     if isinstance(a, Tensor):
+        da = a._data.dtype
         if isinstance(b, Tensor):
-            da, db = a._data.dtype, b._data.dtype
+            db = b._data.dtype
             if da is db or da == db:
-                return a, b, a.dtype
+                return a, b, _FROM_NP[da]
             d = result_type((_operand(a), _operand(b)))
             return _cast(a, d), _cast(b, d), d
+        if (b.__class__ is float or b.__class__ is int) and da.kind == "f":
+            return a, Tensor._make_raw(da.type(b), a._device), _FROM_NP[da]
         d = result_type((_operand(a), _operand(b)))
         return _cast(a, d), wrap_scalar(_check_number(b), d, a._device), d
     if isinstance(b, Tensor):
+        db = b._data.dtype
+        if (a.__class__ is float or a.__class__ is int) and db.kind == "f":
+            return Tensor._make_raw(db.type(a), b._device), b, _FROM_NP[db]
         d = result_type((_operand(a), _operand(b)))
         return wrap_scalar(_check_number(a), d, b._device), _cast(b, d), d
     raise TypeError(f"expected at least one Tensor, got {type(a).__name__} and {type(b).__name__}")

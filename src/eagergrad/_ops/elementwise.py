@@ -79,22 +79,7 @@ def _check_tensor(x, op: str, arg: str, pos: int) -> None:
 
 
 def _promote(a, b):
-    """``promote(a, b)`` with fast paths for the per-call common cases.
-
-    Two tensors of one dtype, or a float tensor with a Python float/int (which never changes a
-    float tensor's dtype), skip the result_type lookup; everything else goes to ``promote``.
-    """
-    if isinstance(a, Tensor):
-        x = a._data
-        if isinstance(b, Tensor):
-            if x.dtype is b._data.dtype:
-                return a, b
-        elif (b.__class__ is float or b.__class__ is int) and x.dtype.kind == "f":
-            return a, _make_raw(x.dtype.type(b), a._device)
-    elif (a.__class__ is float or a.__class__ is int) and isinstance(b, Tensor):
-        y = b._data
-        if y.dtype.kind == "f":
-            return _make_raw(y.dtype.type(a), b._device), b
+    """``promote(a, b)`` without the dtype (the wrappers here only need the operands)."""
     a, b, _ = promote(a, b)
     return a, b
 
