@@ -2013,5 +2013,6 @@ from .autograd import engine as _engine  # noqa: E402
 from .autograd import function as _function  # noqa: E402
 
 _engine._TENSOR = Tensor
+_engine._make = Tensor._make
 _function._TENSOR = Tensor
 _custom.Tensor = Tensor

@@ -30,9 +30,9 @@ __all__ = [
 
 # NOTE [Profiling costs nothing while off]
 # There is no "is profiling on?" test anywhere on the op path. Entering ``profile`` replaces
-# ``Op.apply`` (every built-in op's forward) and the ``backward`` static method of every node
-# class defined so far (built-in ops, and user Functions already applied once) by timing
-# wrappers; leaving it puts the very same objects back. While no profile is
+# ``Op.apply`` (every built-in op's forward) and the ``backward`` and ``backward_arrays``
+# static methods of every node class defined so far (built-in ops, and user Functions already
+# applied once) by timing wrappers; leaving it puts the very same objects back. While no profile is
 # active the interpreter runs exactly the code it runs when this module was never imported
 # (tests check the identity, benchmarks/bench_debug_off.py the time). The swap is process-wide:
 # ops run by other threads while a profile is active are recorded too, on their own thread's
@@ -312,16 +312,16 @@ class profile:  # noqa: N801 - torch's name
         self._saved_apply = Op.__dict__["apply"]
         self._saved_backward = _node_classes_with_backward()
         Op.apply = classmethod(_timed_apply(self, self._saved_apply.__func__))
-        for cls, original in self._saved_backward:
-            cls.backward = staticmethod(_timed_backward(self, original.__func__))
+        for cls, attr, original in self._saved_backward:
+            setattr(cls, attr, staticmethod(_timed_backward(self, original.__func__)))
 
     def stop(self) -> None:
         """Stops recording and restores the untimed op path."""
         if _active[0] is not self:
             return
         Op.apply = self._saved_apply
-        for cls, original in self._saved_backward:
-            cls.backward = original
+        for cls, attr, original in self._saved_backward:
+            setattr(cls, attr, original)
         self._saved_apply = self._saved_backward = None
         _active[0] = None
         self._finalize()
@@ -520,7 +520,8 @@ def _timed_apply(prof, apply):
 
 
 def _node_classes_with_backward():
-    """``(cls, staticmethod)`` for every Node subclass that defines its own ``backward``."""
+    """``(cls, name, staticmethod)`` for each ``backward``/``backward_arrays`` a Node subclass
+    defines itself (see NOTE [Array backward]: a plain walk runs the latter where it exists)."""
     found = []
     seen = set()
     stack = [Node]
@@ -530,9 +531,10 @@ def _node_classes_with_backward():
             if sub not in seen:
                 seen.add(sub)
                 stack.append(sub)
-                own = sub.__dict__.get("backward")
-                if isinstance(own, staticmethod):
-                    found.append((sub, own))
+                for attr in ("backward", "backward_arrays"):
+                    own = sub.__dict__.get(attr)
+                    if isinstance(own, staticmethod):
+                        found.append((sub, attr, own))
     return found
 
 
@@ -554,7 +556,8 @@ def _timed_backward(prof, backward):
             cuda_events[1].record()
             frame[0]._cuda_events = cuda_events
             frame[0].device = str(dev)
-        # The gradients were allocated by the ops the backward ran, recorded as children.
+        # The gradients were allocated by the ops the backward ran, recorded as children (an
+        # array backward runs no ops: its time is all self time).
         prof._close(frame, 0)
         return out
 

@@ -123,22 +123,33 @@ def test_matmul_2d_records_one_node_on_the_leaves():
     assert all(fn.name() == "AccumulateGrad" for fn, _ in y.grad_fn.next_functions)
 
 
-def test_matmul_skips_gradient_of_operand_without_grad():
+def test_matmul_skips_gradient_of_operand_without_grad(monkeypatch):
+    # Both backwards (see NOTE [Array backward]): the plain walk's array code, spied on at
+    # numpy.matmul, and the recorded walk's MatMul ops.
     x, w = eg.randn(3, 4), eg.randn(4, 5, requires_grad=True)
     calls = []
+    orig_np = np.matmul
+
+    def spy_np(a, b, *args, **kw):
+        calls.append((a.shape, b.shape))
+        return orig_np(a, b, *args, **kw)
+
+    monkeypatch.setattr(np, "matmul", spy_np)
+    (x @ w).sum().backward()
+    monkeypatch.setattr(np, "matmul", orig_np)
+    assert x.grad is None and w.grad is not None
+    assert calls == [((3, 4), (4, 5)), ((4, 3), (3, 5))]  # forward, then only grad_w
+
+    calls.clear()
     orig = eg._ops.linalg.MatMul.apply
 
     def spy(*args, **kw):
         calls.append(tuple(a.shape for a in args))
         return orig(*args, **kw)
 
-    eg._ops.linalg.MatMul.apply = spy
-    try:
-        (x @ w).sum().backward()
-    finally:
-        eg._ops.linalg.MatMul.apply = orig
-    assert x.grad is None and w.grad is not None
-    assert calls == [((3, 4), (4, 5)), ((4, 3), (3, 5))]  # forward, then only grad_w
+    monkeypatch.setattr(eg._ops.linalg.MatMul, "apply", spy)
+    eg.autograd.grad((x @ w).sum(), w, create_graph=True)
+    assert calls == [((3, 4), (4, 5)), ((4, 3), (3, 5))]
 
 
 def test_matmul_shared_weight_gradient_in_one_product():

@@ -129,6 +129,10 @@ class Sub(Op):
     def backward(ctx, grad):
         return grad, (neg(grad) if ctx.needs_input_grad[1] else None)
 
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        return grad, (-grad if ctx.needs_input_grad[1] else None)
+
 
 class Mul(Op):
     """x * y. Gradient: grad * y, grad * x."""
@@ -145,6 +149,12 @@ class Mul(Op):
         x, y = ctx.saved_tensors
         need_x, need_y = ctx.needs_input_grad
         return (mul(grad, y) if need_x else None), (mul(grad, x) if need_y else None)
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        x, y = ctx.saved_arrays()
+        need_x, need_y = ctx.needs_input_grad
+        return (grad * y if need_x else None), (grad * x if need_y else None)
 
 
 class Div(Op):
@@ -163,6 +173,15 @@ class Div(Op):
         need_x, need_y = ctx.needs_input_grad
         grad_x = div(grad, y) if need_x else None
         grad_y = neg(div(mul(grad, x), mul(y, y))) if need_y else None
+        return grad_x, grad_y
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        x, y = ctx.saved_arrays()
+        need_x, need_y = ctx.needs_input_grad
+        with quiet(ctx.xp):
+            grad_x = grad / y if need_x else None
+            grad_y = -((grad * x) / (y * y)) if need_y else None
         return grad_x, grad_y
 
 
@@ -491,6 +510,10 @@ class Neg(Op):
     def backward(ctx, grad):
         return neg(grad)
 
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        return -grad
+
 
 def neg(input) -> Tensor:  # noqa: A002
     """``-input``. Derivative: -1.
@@ -554,6 +577,11 @@ class Exp(Op):
         (y,) = ctx.saved_tensors
         return mul(grad, y)
 
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        (y,) = ctx.saved_arrays()
+        return grad * y
+
 
 class Exp2(Op):
     """2**x. Gradient: grad * y * ln(2)."""
@@ -597,6 +625,11 @@ class Log(Op):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         return div(grad, x)
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        (x,) = ctx.saved_arrays()
+        return quiet_call(ctx.xp, ctx.xp.true_divide, grad, x)
 
 
 class Log1p(Op):
@@ -815,6 +848,19 @@ class Tanh(Op):
         (y,) = ctx.saved_tensors
         return TanhBackward.apply(grad, y)
 
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        (y,) = ctx.saved_arrays()
+        return _tanh_grad(ctx.xp, grad, y)
+
+
+def _tanh_grad(xp, grad, y):
+    """grad * (1 - y**2) with one temporary."""
+    t = y * y
+    t = xp.subtract(1, t, out=t) if t.ndim else 1 - t
+    t *= grad
+    return t
+
 
 class TanhBackward(Op):
     """grad * (1 - y**2) as one op (torch's tanh_backward): the activation backward is hot.
@@ -825,10 +871,7 @@ class TanhBackward(Op):
     @staticmethod
     def forward(ctx, grad, y):
         ctx.save_for_backward(grad, y)
-        t = y * y
-        t = ctx.xp.subtract(1, t, out=t) if t.ndim else 1 - t
-        t *= grad
-        return t
+        return _tanh_grad(ctx.xp, grad, y)
 
     @staticmethod
     def backward(ctx, gg):
@@ -859,6 +902,19 @@ class Sigmoid(Op):
         (y,) = ctx.saved_tensors
         return SigmoidBackward.apply(grad, y)
 
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        (y,) = ctx.saved_arrays()
+        return _sigmoid_grad(grad, y)
+
+
+def _sigmoid_grad(grad, y):
+    """grad * y * (1 - y) with one temporary."""
+    t = 1 - y
+    t *= y
+    t *= grad
+    return t
+
 
 class SigmoidBackward(Op):
     """grad * y * (1 - y) as one op (torch's sigmoid_backward).
@@ -869,10 +925,7 @@ class SigmoidBackward(Op):
     @staticmethod
     def forward(ctx, grad, y):
         ctx.save_for_backward(grad, y)
-        t = 1 - y
-        t *= y
-        t *= grad
-        return t
+        return _sigmoid_grad(grad, y)
 
     @staticmethod
     def backward(ctx, gg):
@@ -896,6 +949,11 @@ class Relu(Op):
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
         return MaskGrad.apply(grad, gt(y, 0))
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        (y,) = ctx.saved_arrays()
+        return grad * (y > 0)
 
 
 class MaskGrad(Op):

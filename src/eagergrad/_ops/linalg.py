@@ -44,6 +44,19 @@ class MatMul(Op):
             return grad_x, MatMul.apply(reshape(x, (-1, k)).mT, reshape(grad, (-1, n)))
         return grad_x, MatMul.apply(x.mT, grad)
 
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        x, y = ctx.saved_arrays()
+        need_x, need_y = ctx.needs_input_grad
+        matmul = ctx.xp.matmul
+        grad_x = matmul(grad, y.swapaxes(-1, -2)) if need_x else None
+        if not need_y:
+            return grad_x, None
+        if y.ndim == 2 and x.ndim > 2:
+            k, n = y.shape
+            return grad_x, matmul(x.reshape(-1, k).T, grad.reshape(-1, n))
+        return grad_x, matmul(x.swapaxes(-1, -2), grad)
+
 
 class Dot(Op):
     """Inner product of two 1-D tensors. Gradient: grad * y, grad * x."""

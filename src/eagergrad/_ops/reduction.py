@@ -13,7 +13,7 @@ from .._dtype import to_dtype as _as_dtype
 from .._tensor import Tensor
 from ..autograd.grad_mode import _mode
 from ._base import Op
-from ._util import along_axis_index, quiet, stable_argsort, torch_type_name, wrap_dim, wrap_dims
+from ._util import along_axis_index, quiet, quiet_call, stable_argsort, torch_type_name, wrap_dim, wrap_dims
 from .elementwise import add, div, exp, mul, sub, to_dtype
 from .shape import broadcast_to, reshape
 
@@ -46,6 +46,12 @@ def _keep(t: Tensor, kshape) -> Tensor:
     """A reduced tensor with its reduced dims back as size 1 (0-d ones broadcast as they are)."""
     shape = t._data.shape
     return t if shape == kshape or not shape else reshape(t, kshape)
+
+
+def _keep_array(a, kshape):
+    """``_keep`` on a raw array (see NOTE [Array backward])."""
+    shape = a.shape
+    return a if shape == kshape or not shape else a.reshape(kshape)
 
 
 def _const(array, like: Tensor) -> Tensor:
@@ -152,6 +158,10 @@ class Sum(Op):
     def backward(ctx, grad):
         return broadcast_to(_keep(grad, ctx.kshape), ctx.in_shape)
 
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        return ctx.xp.broadcast_to(_keep_array(grad, ctx.kshape), ctx.in_shape)
+
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001,A002
     """Sum over ``dim`` (int, tuple/list, or None for all); bool/int inputs sum to int64.
@@ -193,6 +203,12 @@ class Mean(Op):
     @staticmethod
     def backward(ctx, grad):
         return broadcast_to(div(_keep(grad, ctx.kshape), ctx.n), ctx.in_shape)
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        xp = ctx.xp
+        g = quiet_call(xp, xp.true_divide, _keep_array(grad, ctx.kshape), grad.dtype.type(ctx.n))
+        return xp.broadcast_to(g, ctx.in_shape)
 
 
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A002

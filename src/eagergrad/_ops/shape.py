@@ -42,6 +42,10 @@ class Reshape(Op):
     def backward(ctx, grad):
         return reshape(grad, ctx.in_shape)
 
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        return grad.reshape(ctx.in_shape)
+
     def name(self) -> str:
         return "ViewBackward0"
 
@@ -405,7 +409,19 @@ class Permute(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return permute(grad, tuple(numpy.argsort(ctx.dims).tolist()))
+        return permute(grad, _inverse(ctx.dims))
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        return grad.transpose(_inverse(ctx.dims))
+
+
+def _inverse(dims):
+    """The permutation that undoes ``dims``."""
+    inv = [0] * len(dims)
+    for i, d in enumerate(dims):
+        inv[d] = i
+    return tuple(inv)
 
 
 class Transpose(Permute):

@@ -16,6 +16,7 @@ __all__ = ["backward", "grad"]
 
 # The Tensor class, bound by _tensor.py once it exists (NOTE [import cycle] there).
 _TENSOR = None
+_make = None  # _TENSOR._make, bound with it
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
@@ -223,9 +224,15 @@ def _run(tensors, root_grads, retain_graph, create_graph, capture, only):
                 g = _run_pre_hooks(node, g, capture_nodes, capture_map)
             if needed is not None and node not in needed:
                 continue
+            arrays = False
             if plain and type(g) is not list and node._post_hooks is None:
                 # The common case, inlined: one gradient in, a tuple (or one) out.
-                grads_in = node.backward(node, g)
+                raw = node.backward_arrays  # see NOTE [Array backward]
+                if raw is not None:
+                    grads_in = raw(node, g._data)
+                    arrays = True
+                else:
+                    grads_in = node.backward(node, g)
                 if type(grads_in) is not tuple:
                     grads_in = (grads_in,)
                 if len(grads_in) != len(node._edges):
@@ -238,6 +245,8 @@ def _run(tensors, root_grads, retain_graph, create_graph, capture, only):
                 if edge is None or gi is None:
                     continue
                 target, nr, shape, dt = edge
+                if arrays:
+                    gi = _make(gi, node._dev)
                 data = gi._data
                 if data.shape != shape or data.dtype is not dt:
                     gi = _conform(node, edge, gi)

@@ -59,6 +59,20 @@ class Node:
     _post_hooks = None
     _stack = None
 
+    # NOTE [Array backward]
+    # ``backward`` is written with eagergrad ops, so it can be recorded (create_graph=True) and
+    # traced (eg.jit). A plain walk needs neither, and there each of those ops pays a Python
+    # dispatch (promotion, apply, a new Tensor) around a numpy call that takes a microsecond on
+    # small tensors: most of backward's time. So a hot op may also define
+    # ``backward_arrays(ctx, grad)``: the same formula on raw arrays (``grad`` is one), returning
+    # an array or None per input (a bare array for a one-input op), with saved values from
+    # ``ctx.saved_arrays()``. The engine calls it only in a plain walk (no create_graph, no
+    # anomaly mode, no hooks on the node). It must not write into ``grad`` or a saved array:
+    # either may be shared. The op table's gradcheck runs it, its gradgradcheck runs
+    # ``backward``, and tests/test_array_backward.py checks that the two agree for every op
+    # that has both.
+    backward_arrays = None
+
     broadcasting = False
     once_differentiable = False
     # False only for ops whose outputs never carry gradient (comparisons, argmax).
@@ -86,6 +100,26 @@ class Node:
                 "if you need to access saved tensors after calling backward."
             )
         return tuple([self._unpack(e, i) for i, e in enumerate(saved)])
+
+    def saved_arrays(self):
+        """The saved values as raw arrays, with the same checks as ``saved_tensors``."""
+        saved = self._saved
+        if saved is _FREED:
+            return self.saved_tensors  # raises torch's second-backward error
+        out = []
+        for kind, obj, version, nr, ref in saved:
+            if kind == _INPUT:
+                base = obj._base
+                if (obj if base is None else base)._vc != version:
+                    self._unpack((kind, obj, version, nr, ref), len(out))  # raises
+                out.append(obj._data)
+            else:
+                if kind == _OUTPUT:
+                    t = ref()
+                    if t is not None and t._base is None and t._vc != version:
+                        self._unpack((kind, obj, version, nr, ref), len(out))  # raises
+                out.append(obj)
+        return out
 
     def _unpack(self, entry, i):
         kind, obj, version, nr, ref = entry

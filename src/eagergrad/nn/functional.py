@@ -622,6 +622,22 @@ class Linear(Op):
             grad_b = _sum(g2, 0)
         return (grad_x, grad_w, grad_b) if len(need) > 2 else (grad_x, grad_w)
 
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        x, w = ctx.saved_arrays()
+        need = ctx.needs_input_grad
+        matmul = ctx.xp.matmul
+        out_f, in_f = w.shape
+        g2 = grad.reshape(-1, out_f)
+        grad_x = grad_w = grad_b = None
+        if need[0]:
+            grad_x = matmul(g2, w).reshape(x.shape)
+        if need[1]:
+            grad_w = matmul(g2.T, x.reshape(-1, in_f))
+        if len(need) > 2 and need[2]:
+            grad_b = g2.sum(0)
+        return (grad_x, grad_w, grad_b) if len(need) > 2 else (grad_x, grad_w)
+
 
 def _check_same_dtype(a: Tensor, b: Tensor):
     if a._data.dtype != b._data.dtype:
