@@ -1328,24 +1328,11 @@ class Tensor:
             _F.setitem_no_grad(self, index, value)
 
     # --- arithmetic dunders -----------------------------------------------------------------
-    def __add__(self, other):
-        return _F.add(self, other)
-
-    __radd__ = __add__
-
-    def __sub__(self, other):
-        return _F.sub(self, other)
-
+    # __add__, __radd__, __sub__, __mul__, __rmul__, __truediv__, __matmul__ and __neg__ are
+    # the op functions themselves, bound by _ops/__init__.py (see NOTE [Hot methods] there),
+    # as are exp, log, tanh, sigmoid and relu.
     def __rsub__(self, other):
         return _F.sub(other, self)
-
-    def __mul__(self, other):
-        return _F.mul(self, other)
-
-    __rmul__ = __mul__
-
-    def __truediv__(self, other):
-        return _F.div(self, other)
 
     def __rtruediv__(self, other):
         return _F.div(other, self)
@@ -1368,14 +1355,8 @@ class Tensor:
     def __rpow__(self, other):
         return _F.pow(other, self)
 
-    def __matmul__(self, other):
-        return _F.matmul(self, other)
-
     def __rmatmul__(self, other):
         return _F.matmul(other, self)
-
-    def __neg__(self):
-        return _F.neg(self)
 
     def __pos__(self):
         return self
@@ -1467,17 +1448,11 @@ class Tensor:
 
     absolute = abs
 
-    def exp(self):
-        return _F.exp(self)
-
     def exp2(self):
         return _F.exp2(self)
 
     def expm1(self):
         return _F.expm1(self)
-
-    def log(self):
-        return _F.log(self)
 
     def log1p(self):
         return _F.log1p(self)
@@ -1521,17 +1496,8 @@ class Tensor:
     def cosh(self):
         return _F.cosh(self)
 
-    def tanh(self):
-        return _F.tanh(self)
-
     def atan2(self, other):
         return _F.atan2(self, other)
-
-    def sigmoid(self):
-        return _F.sigmoid(self)
-
-    def relu(self):
-        return _F.relu(self)
 
     def sign(self):
         return _F.sign(self)

@@ -78,6 +78,11 @@ def _check_tensor(x, op: str, arg: str, pos: int) -> None:
         )
 
 
+def _same_dtype(a, b) -> bool:
+    """Both tensors of one dtype: the hot binary ops skip ``promote`` (nothing to do)."""
+    return isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype is b._data.dtype
+
+
 def _promote(a, b):
     """``promote(a, b)`` without the dtype (the wrappers here only need the operands)."""
     a, b, _ = promote(a, b)
@@ -328,9 +333,11 @@ def add(input, other, *, alpha=1) -> Tensor:  # noqa: A002
         >>> eg.add(eg.tensor([1, 2]), 0.5)
         tensor([1.5000, 2.5000])
     """
-    a, b = _promote(input, other)
+    if _same_dtype(input, other) and alpha == 1 and alpha.__class__ is not bool:
+        return Add.apply(input, other)
+    a, b, d = promote(input, other)
     if alpha != 1 or alpha.__class__ is bool:
-        b = mul(b, _check_alpha(alpha, a.dtype))
+        b = mul(b, _check_alpha(alpha, d))
     return Add.apply(a, b)
 
 
@@ -348,8 +355,10 @@ def sub(input, other, *, alpha=1) -> Tensor:  # noqa: A002
         >>> 2 - eg.tensor([1.0, 3.0])
         tensor([ 1., -1.])
     """
-    a, b = _promote(input, other)
-    d = a.dtype
+    if (_same_dtype(input, other) and alpha == 1 and alpha.__class__ is not bool
+            and input._data.dtype.kind != "b"):
+        return Sub.apply(input, other)
+    a, b, d = promote(input, other)
     if d is bool_:
         raise RuntimeError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. Use the "
@@ -372,7 +381,9 @@ def mul(input, other) -> Tensor:  # noqa: A002
         >>> eg.tensor([1, 2]) * 2.5
         tensor([2.5000, 5.0000])
     """
-    a, b = _promote(input, other)
+    if _same_dtype(input, other):
+        return Mul.apply(input, other)
+    a, b, _ = promote(input, other)
     return Mul.apply(a, b)
 
 
@@ -1235,6 +1246,8 @@ def tanh(input) -> Tensor:  # noqa: A002
         >>> eg.tanh(eg.tensor([0.0]))
         tensor([0.])
     """
+    if input._data.dtype.kind == "f":  # the common case, without the call
+        return Tanh.apply(input)
     return Tanh.apply(_float_input(input))
 
 

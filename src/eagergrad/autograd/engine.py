@@ -7,7 +7,7 @@ has run, so memory is released during the walk.
 
 from __future__ import annotations
 
-from heapq import heappop, heappush
+from heapq import heappop, heappush, heapreplace
 
 from .function import _FREED, Node, _anomaly
 from .grad_mode import _mode
@@ -216,9 +216,20 @@ def _run(tensors, root_grads, retain_graph, create_graph, capture, only):
     plain = not create_graph and not _anomaly[0]
     prev_mode = _mode.enabled
     _mode.enabled = create_graph
+    # ``ready``: the newest node to become pending, held outside the heap. In a chain it is
+    # the next to run, so most steps skip a heap push and pop.
+    ready = None
     try:
-        while heap:
-            node = heappop(heap)[1]
+        while True:
+            if ready is not None:
+                node = ready
+                ready = None
+                if heap and -heap[0][0] > node._seq:
+                    node = heapreplace(heap, (-node._seq, node))[1]
+            elif heap:
+                node = heappop(heap)[1]
+            else:
+                break
             g = pending.pop(node)
             if node._pre_hooks is not None or (capture_nodes and node in capture_nodes):
                 g = _run_pre_hooks(node, g, capture_nodes, capture_map)
@@ -245,21 +256,34 @@ def _run(tensors, root_grads, retain_graph, create_graph, capture, only):
                 if edge is None or gi is None:
                     continue
                 target, nr, shape, dt = edge
-                if arrays:
-                    gi = _make(gi, node._dev)
-                data = gi._data
+                # An array backward's results are wrapped only where a Tensor is kept.
+                data = gi if arrays else gi._data
                 if data.shape != shape or data.dtype is not dt:
-                    gi = _conform(node, edge, gi)
+                    gi = _conform(node, edge, _make(gi, node._dev) if arrays else gi)
                     data = gi._data
+                elif arrays:
+                    gi = None
                 if nr >= 0:
                     if target._n_outputs != 1:
+                        if gi is None:
+                            gi = _make(data, node._dev)
                         _add_pending(pending, heap, target, nr, gi, create_graph)
                         continue
                     prev = pending.get(target)  # _add_pending's common case, inlined
                     if prev is None:
-                        pending[target] = gi
-                        heappush(heap, (-target._seq, target))
+                        pending[target] = gi if gi is not None else _make(data, node._dev)
+                        if ready is None:
+                            ready = target
+                        elif target._seq > ready._seq:
+                            heappush(heap, (-ready._seq, ready))
+                            ready = target
+                        else:
+                            heappush(heap, (-target._seq, target))
+                    elif plain and prev._engine_owned and prev._data.shape == data.shape:
+                        prev._data += data  # _accumulate's in-place case, inlined
                     else:
+                        if gi is None:
+                            gi = _make(data, node._dev)
                         pending[target] = _accumulate(prev, gi, create_graph)
                     continue
                 if fast_leaves and target._hooks is None:
@@ -267,6 +291,8 @@ def _run(tensors, root_grads, retain_graph, create_graph, capture, only):
                     if prev is not None and not prev.requires_grad and prev._data.shape == shape:
                         prev._data += data  # in place, as torch's AccumulateGrad
                         continue
+                if gi is None:
+                    gi = _make(data, node._dev)
                 _deliver_leaf(target, gi, capture_map, only, create_graph, handed)
     finally:
         _mode.enabled = prev_mode

@@ -195,17 +195,19 @@ class Node:
     # --- graph recording (called by apply when an input requires grad) ------------------
     def _record(self, inputs, outs, device, tensor_cls):
         """Builds edges and saved entries, and wraps the outputs with this node as grad_fn."""
+        # NOTE: runs once per recorded op: written for the interpreter (locals, no helpers).
         edges = []
+        append = edges.append
         for t in inputs:
             if t.requires_grad:
-                fn = t.grad_fn
                 data = t._data
+                fn = t.grad_fn
                 if fn is None:  # a leaf: output_nr -1 tells the engine to accumulate into .grad
-                    edges.append((t, -1, data.shape, data.dtype))
+                    append((t, -1, data.shape, data.dtype))
                 else:
-                    edges.append((fn, t._output_nr, data.shape, data.dtype))
+                    append((fn, t._output_nr, data.shape, data.dtype))
             else:
-                edges.append(None)
+                append(None)
         self._edges = edges
         self._dev = device
         self._seq = next(_sequence)
@@ -218,8 +220,24 @@ class Node:
             self._saved = ()
             return tensor_cls._make(outs, device)
         out = tensor_cls._make(outs, device, True, self, 0)
-        if self._saved:
-            self._save_entries(inputs, (out,), (outs,))
+        saved = self._saved
+        if saved:
+            # The common cases, inlined: each saved array is an input's or the output.
+            entries = []
+            for a in saved:
+                for t in inputs:
+                    if t._data is a:
+                        base = t._base
+                        entries.append((_INPUT, t, (t if base is None else base)._vc, 0, None))
+                        break
+                else:
+                    if a is outs or a is out._data:
+                        entries.append((_OUTPUT, out._data, 0, 0, weakref.ref(out)))
+                        continue
+                    self._save_entries(inputs, (out,), (outs,))
+                    break
+            else:
+                self._saved = entries
         return out
 
     def _record_outputs(self, inputs, outs, device, tensor_cls):
@@ -241,8 +259,8 @@ class Node:
         for a in self._saved:
             for t in inputs:
                 if t._data is a:
-                    root = t._base if t._base is not None else t
-                    entries.append((_INPUT, t, root._version, 0, None))
+                    base = t._base
+                    entries.append((_INPUT, t, (t if base is None else base)._vc, 0, None))
                     break
             else:
                 for o, raw in zip(outputs, raw_outputs):
