@@ -204,13 +204,16 @@ def w5_numpy():
     def step():
         t1 = np.tanh(x * a + b)
         t2 = np.tanh((t1 * c - a) * b + c)
-        # y = t2 * a + b; d y.sum() / dx by hand
+        # The same computation as the others: the loss value too (before 2026-11-27 this
+        # reference skipped ``t2 * a + b`` and the sum, three of the chain's passes).
+        loss = (t2 * a + b).sum()
+        # d loss / dx by hand
         g = a * (1 - t2 * t2)
         g *= b
         g *= c
         g *= 1 - t1 * t1
         g *= a
-        return g
+        return loss, g
 
     return step
 
