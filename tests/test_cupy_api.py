@@ -1,0 +1,103 @@
+"""Every array-module name eagergrad calls exists in cupy, checked on machines without a GPU.
+
+Ops reach numpy or cupy through their device's array module (``xp``); a numpy-only name there
+would pass every cpu test and fail on the first GPU. This test reads the source for ``xp.<name>``
+and ``cupy.<name>`` / ``cupyx.<name>`` chains and resolves each against cupy's namespace: the
+installed cupy when it imports, else a snapshot of cupy's names in tests/data/cupy_api.txt.
+Refresh the snapshot where cupy is installed (no GPU needed):
+
+    python -m tests.test_cupy_api --update
+"""
+
+from __future__ import annotations
+
+import pathlib
+import re
+import sys
+
+SRC = pathlib.Path(__file__).resolve().parents[1] / "src" / "eagergrad"
+SNAPSHOT = pathlib.Path(__file__).resolve().parent / "data" / "cupy_api.txt"
+_CHAIN = re.compile(r"\b(xp|cupyx|cupy|_cupy)\.([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)")
+# Submodules whose names the snapshot lists (prefix "cupy.random." etc.).
+_SUBMODULES = ("random", "linalg", "fft", "cuda", "cuda.runtime", "lib", "lib.stride_tricks")
+
+
+def used_chains():
+    """{"cupy.name.attr" or "cupyx.name": first "file:line"} for every use in the source."""
+    uses = {}
+    for path in sorted(SRC.rglob("*.py")):
+        for i, line in enumerate(path.read_text().splitlines(), 1):
+            if line.lstrip().startswith("#"):
+                continue
+            for m in _CHAIN.finditer(line):
+                root = "cupyx" if m.group(1) == "cupyx" else "cupy"
+                uses.setdefault(f"{root}.{m.group(2)}", f"{path.relative_to(SRC)}:{i}")
+    return uses
+
+
+def _public(obj):
+    return {n for n in dir(obj) if not n.startswith("_")}
+
+
+def snapshot_names():
+    """Every name of cupy's namespace this test can check (needs cupy, not a GPU)."""
+    import cupy
+    import cupyx
+
+    names = {f"cupy.{n}" for n in _public(cupy)} | {f"cupyx.{n}" for n in _public(cupyx)}
+    for sub in _SUBMODULES:
+        mod = cupy
+        for part in sub.split("."):
+            mod = getattr(mod, part)
+        names |= {f"cupy.{sub}.{n}" for n in _public(mod)}
+    names |= {f"cupy.ufunc.{n}" for n in _public(cupy.add)}
+    names |= {f"cupy.ndarray.{n}" for n in _public(cupy.ndarray)}
+    names |= {f"cupy.dtype.{n}" for n in _public(cupy.dtype("float32"))}
+    return names
+
+
+def _resolves(chain, names):
+    """Whether ``chain`` resolves: its first name, then submodule, ufunc or dtype attributes."""
+    parts = chain.split(".")
+    for k in range(len(parts), 1, -1):  # the longest known prefix
+        prefix = ".".join(parts[:k])
+        if prefix in names:
+            rest = parts[k:]
+            if not rest:
+                return True
+            # cupy.add.at, cupy.float32.itemsize...: attributes of a ufunc or a dtype
+            return (f"cupy.ufunc.{rest[0]}" in names or f"cupy.dtype.{rest[0]}" in names
+                    or f"cupy.ndarray.{rest[0]}" in names)
+    return False
+
+
+def _names():
+    try:
+        return snapshot_names(), "the installed cupy"
+    except Exception:  # no cupy here (the usual case): the committed snapshot
+        lines = SNAPSHOT.read_text().splitlines()
+        return {x for x in lines if x and not x.startswith("#")}, f"the snapshot {SNAPSHOT.name}"
+
+
+def test_every_array_module_name_exists_in_cupy():
+    names, source = _names()
+    uses = used_chains()
+    assert len(uses) > 50  # the scan found the ops' xp calls
+    missing = {c: where for c, where in uses.items() if not _resolves(c, names)}
+    assert not missing, f"names cupy lacks (checked against {source}): {missing}"
+
+
+def test_the_check_catches_a_numpy_only_name():
+    names, _ = _names()
+    assert _resolves("cupy.tanh", names) and _resolves("cupy.add.at", names)
+    assert _resolves("cupy.random.default_rng", names)
+    assert not _resolves("cupy.lib.stride_tricks.as_strided_nonexistent", names)
+    assert not _resolves("cupy.nanargmax_numpy_only", names)
+
+
+if __name__ == "__main__" and "--update" in sys.argv:
+    SNAPSHOT.parent.mkdir(exist_ok=True)
+    import cupy
+
+    SNAPSHOT.write_text(f"# cupy {cupy.__version__}\n" + "\n".join(sorted(snapshot_names())) + "\n")
+    print(f"wrote {SNAPSHOT}")
