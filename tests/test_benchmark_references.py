@@ -8,9 +8,9 @@ losses and gradients.
 from __future__ import annotations
 
 import numpy as np
+from benchmarks import workloads as W
 
 import eagergrad as eg
-from benchmarks import workloads as W
 
 
 def test_w1_reference_gradients_match():

@@ -3,14 +3,13 @@
 ``eagergrad._ops`` is the namespace Tensor methods call (``_F.exp(self)``).
 """
 
+from .._tensor import Tensor as _Tensor
 from . import elementwise, indexing, linalg, reduction, shape  # noqa: E402
 from .elementwise import *  # noqa: F401,F403
 from .indexing import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .reduction import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
-
-from .._tensor import Tensor as _Tensor  # noqa: E402
 
 # NOTE [Hot methods]
 # The arithmetic dunders and the hottest activations are the op functions themselves rather

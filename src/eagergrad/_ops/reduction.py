@@ -13,7 +13,15 @@ from .._dtype import to_dtype as _as_dtype
 from .._tensor import Tensor
 from ..autograd.grad_mode import _mode
 from ._base import Op
-from ._util import along_axis_index, quiet, quiet_call, stable_argsort, torch_type_name, wrap_dim, wrap_dims
+from ._util import (
+    along_axis_index,
+    quiet,
+    quiet_call,
+    stable_argsort,
+    torch_type_name,
+    wrap_dim,
+    wrap_dims,
+)
 from .elementwise import add, div, exp, mul, sub, to_dtype
 from .shape import broadcast_to, reshape
 
