@@ -41,13 +41,44 @@ def _both_ways(fn, inputs, seed=0):
         return None
     rng = np.random.default_rng(seed)
     weights = [eg.tensor(rng.standard_normal(o.shape)) for o in outs]
+    classes = {type(n) for n in _nodes(outs) if type(n).backward_arrays is not None}
     grads = {}
     for create_graph in (False, True):
         outs = [o for o in _flat(fn(*inputs)) if isinstance(o, eg.Tensor) and o.requires_grad]
         loss = sum(((o * w).sum() for o, w in zip(outs, weights)), eg.tensor(0.0, dtype=eg.float64))
-        grads[create_graph] = eg.autograd.grad(loss, inputs, create_graph=create_graph,
-                                               allow_unused=True)
+        with _own_storage_checked(classes):
+            grads[create_graph] = eg.autograd.grad(loss, inputs, create_graph=create_graph,
+                                                   allow_unused=True)
     return grads[False], grads[True]
+
+
+class _own_storage_checked:
+    """Wraps the classes' array backwards: each input's gradient must have its own storage."""
+
+    def __init__(self, classes):
+        self.saved = {cls: cls.__dict__.get("backward_arrays") for cls in classes}
+
+    def __enter__(self):
+        for cls in self.saved:
+            original = cls.backward_arrays
+
+            def checked(ctx, grad, _original=original):
+                out = _original(ctx, grad)
+                arrays = [a for a in (out if isinstance(out, tuple) else (out,))
+                          if isinstance(a, np.ndarray)]
+                for i, a in enumerate(arrays):
+                    for b in arrays[i + 1:]:
+                        assert not np.shares_memory(a, b), f"{ctx.name()}: inputs share storage"
+                return out
+
+            cls.backward_arrays = staticmethod(checked)
+
+    def __exit__(self, *exc):
+        for cls, original in self.saved.items():
+            if original is None:
+                del cls.backward_arrays
+            else:
+                cls.backward_arrays = original
 
 
 def _assert_same(plain, recorded, what):

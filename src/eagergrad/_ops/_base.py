@@ -31,6 +31,8 @@ _new = object.__new__
 class Op(Node):
     """Base class of built-in ops (same shape as ``eg.autograd.Function``, on raw arrays)."""
 
+    _fresh_grads = True  # see NOTE [Shared gradients] in autograd/engine.py
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if _NUMPY1 and "forward" in cls.__dict__:

@@ -123,6 +123,7 @@ def _make_root_grads(tensors, grad_tensors, create_graph):
             if t._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             g = ones_like(t)
+            g._engine_owned = True  # the walk's own buffer (NOTE [Shared gradients])
         elif not isinstance(g, Tensor):
             g = Tensor._make(t._device.xp.asarray(g, dtype=t._data.dtype), t._device)
         elif g.shape != t.shape:
@@ -194,11 +195,14 @@ def _run(tensors, root_grads, retain_graph, create_graph, capture, only):
     pending = {}
     heap = []
     handed = {}  # see NOTE [Leaf gradients are never aliased]
+    foreign = set()  # storages never updated in place: see NOTE [Shared gradients]
     for t, g in zip(tensors, root_grads):
         handed[_storage_key(g._data)] = True
+        if not g._engine_owned:  # the caller's gradient
+            foreign.add(_storage_key(g._data))
         fn = t.grad_fn
         if fn is None:
-            _deliver_leaf(t, g, capture_map, only, create_graph, handed)
+            _deliver_leaf(t, g, capture_map, only, create_graph, handed, foreign)
         else:
             _add_pending(pending, heap, fn, t._output_nr, g, create_graph)
     if not heap:
@@ -252,6 +256,19 @@ def _run(tensors, root_grads, retain_graph, create_graph, capture, only):
                 grads_in = _call_backward(node, g, create_graph)
             if not retain_graph:
                 node._saved = _FREED
+            # NOTE [Shared gradients]; array backwards give each input its own storage.
+            if not arrays:
+                if len(grads_in) == 2 and node._fresh_grads:
+                    g0, g1 = grads_in
+                    if g0 is not None and g1 is not None:
+                        d0, d1 = g0._data, g1._data
+                        if d0 is d1 and d0.base is None:  # add's (grad, grad), inlined
+                            handed[id(d0)] = True
+                            g0._engine_owned = g1._engine_owned = False
+                        elif d0 is d1 or d0.base is not None or d1.base is not None:
+                            _mark_shared(grads_in, handed, foreign)
+                elif len(grads_in) > 2 or not node._fresh_grads:
+                    _mark_shared(grads_in, handed, foreign, every=not node._fresh_grads)
             for edge, gi in zip(node._edges, grads_in):
                 if edge is None or gi is None:
                     continue
@@ -289,13 +306,48 @@ def _run(tensors, root_grads, retain_graph, create_graph, capture, only):
                 if fast_leaves and target._hooks is None:
                     prev = target.grad
                     if prev is not None and not prev.requires_grad and prev._data.shape == shape:
-                        prev._data += data  # in place, as torch's AccumulateGrad
-                        continue
+                        pd = prev._data
+                        base = pd.base
+                        if not foreign or id(pd if base is None else base) not in foreign:
+                            pd += data  # in place, as torch's AccumulateGrad
+                            continue
                 if gi is None:
                     gi = _make(data, node._dev)
-                _deliver_leaf(target, gi, capture_map, only, create_graph, handed)
+                _deliver_leaf(target, gi, capture_map, only, create_graph, handed, foreign)
     finally:
         _mode.enabled = prev_mode
+
+
+# NOTE [Shared gradients]
+# The engine updates two kinds of gradient buffers in place: a pending sum it allocated itself
+# (``_engine_owned``) and a leaf's ``.grad``. That is only safe while nothing else reads the same
+# storage, or an in-place sum into one holder changes what another reads later: a silently wrong
+# gradient. Storage gets a second holder in two ways:
+# - a node hands one storage to several edges (add returns ``grad`` for both inputs, or a view
+#   of it). Such storage is marked as handed out: a leaf receiving it copies it (NOTE [Leaf
+#   gradients are never aliased]) and a pending sum holding it loses ``_engine_owned``. Array
+#   backwards give each input its own storage, so only the Tensor path needs the check.
+# - it came from outside: the caller's gradient (``y.backward(x.grad)``) or what a user Function
+#   or another non-op node returned (it may keep it). Such storage is ``foreign``: copied by
+#   leaves, and a leaf whose ``.grad`` is that storage gets a new sum instead of an in-place one.
+# A storage that only one edge receives is passed on: the node it came from has given up its
+# reference. So a leaf's ``.grad`` stored during the walk is never shared, and the in-place sums
+# into it need no check unless something foreign is about.
+def _mark_shared(grads_in, handed, foreign, every=False):
+    seen = {}
+    for gi in grads_in:
+        if gi is None:
+            continue
+        key = _storage_key(gi._data)
+        if every:
+            foreign.add(key)
+        if every or key in seen:
+            handed[key] = True
+            gi._engine_owned = False
+            first = seen.get(key)
+            if first is not None:
+                first._engine_owned = False
+        seen[key] = gi
 
 
 def _conform(node, edge, gi):
@@ -401,7 +453,7 @@ def _storage_key(a):
     return id(base if base is not None else a)
 
 
-def _deliver_leaf(leaf, g, capture_map, only, create_graph, handed):
+def _deliver_leaf(leaf, g, capture_map, only, create_graph, handed, foreign):
     if leaf._hooks is not None:
         for hook in leaf._hooks:
             r = hook(g)
@@ -429,7 +481,10 @@ def _deliver_leaf(leaf, g, capture_map, only, create_graph, handed):
         handed[_storage_key(g._data)] = True
         g._base = None
         leaf.grad = g
-    elif prev.requires_grad or prev._data.shape != g._data.shape:
+    elif (prev.requires_grad or prev._data.shape != g._data.shape
+          or _storage_key(prev._data) in foreign):
+        # NOTE: a .grad whose storage is also a root gradient (``y.backward(x.grad)``) is
+        # replaced, not updated: the walk still reads that storage.
         leaf.grad = prev.detach() + g
     else:
         prev._data += g._data  # in place, as torch's AccumulateGrad does outside grad mode

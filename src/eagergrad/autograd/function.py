@@ -68,10 +68,16 @@ class Node:
     # an array or None per input (a bare array for a one-input op), with saved values from
     # ``ctx.saved_arrays()``. The engine calls it only in a plain walk (no create_graph, no
     # anomaly mode, no hooks on the node). It must not write into ``grad`` or a saved array:
-    # either may be shared. The op table's gradcheck runs it, its gradgradcheck runs
-    # ``backward``, and tests/test_array_backward.py checks that the two agree for every op
-    # that has both.
+    # either may be shared. It gives each input its own storage (never one array, or views of
+    # one array, to two inputs): the engine relies on that (NOTE [Shared gradients]). The op
+    # table's gradcheck runs it, its gradgradcheck runs ``backward``, and
+    # tests/autograd/test_array_backward.py checks that the two agree for every op that has
+    # both, and that their gradients never share storage.
     backward_arrays = None
+
+    # True when backward's gradients are new storage no one else holds, except where it gives
+    # one storage to several inputs (see NOTE [Shared gradients] in engine.py): built-in ops.
+    _fresh_grads = False
 
     broadcasting = False
     once_differentiable = False
