@@ -128,6 +128,10 @@ class _TracedNode(Node):
     """The whole traced forward as one node of the eager graph; backward replays the tape."""
 
     once_differentiable = True
+    # The replay returns arrays it allocated (its reused buffers never escape a call, see
+    # _codegen.py) or the incoming gradients passed through, as a built-in op's backward does:
+    # leaves may keep them without a copy (NOTE [Shared gradients] in autograd/engine.py).
+    _fresh_grads = True
 
     @staticmethod
     def backward(ctx, *grads):
