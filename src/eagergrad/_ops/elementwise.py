@@ -78,11 +78,6 @@ def _check_tensor(x, op: str, arg: str, pos: int) -> None:
         )
 
 
-def _same_dtype(a, b) -> bool:
-    """Both tensors of one dtype: the hot binary ops skip ``promote`` (nothing to do)."""
-    return isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype is b._data.dtype
-
-
 def _promote(a, b):
     """``promote(a, b)`` without the dtype (the wrappers here only need the operands)."""
     a, b, _ = promote(a, b)
@@ -333,7 +328,9 @@ def add(input, other, *, alpha=1) -> Tensor:  # noqa: A002
         >>> eg.add(eg.tensor([1, 2]), 0.5)
         tensor([1.5000, 2.5000])
     """
-    if _same_dtype(input, other) and alpha == 1 and alpha.__class__ is not bool:
+    # NOTE: two tensors of one dtype need no promotion: the hot path of add, sub and mul.
+    if (isinstance(input, Tensor) and isinstance(other, Tensor) and alpha == 1
+            and input._data.dtype is other._data.dtype and alpha.__class__ is not bool):
         return Add.apply(input, other)
     a, b, d = promote(input, other)
     if alpha != 1 or alpha.__class__ is bool:
@@ -355,7 +352,8 @@ def sub(input, other, *, alpha=1) -> Tensor:  # noqa: A002
         >>> 2 - eg.tensor([1.0, 3.0])
         tensor([ 1., -1.])
     """
-    if (_same_dtype(input, other) and alpha == 1 and alpha.__class__ is not bool
+    if (isinstance(input, Tensor) and isinstance(other, Tensor) and alpha == 1
+            and input._data.dtype is other._data.dtype and alpha.__class__ is not bool
             and input._data.dtype.kind != "b"):
         return Sub.apply(input, other)
     a, b, d = promote(input, other)
@@ -381,7 +379,8 @@ def mul(input, other) -> Tensor:  # noqa: A002
         >>> eg.tensor([1, 2]) * 2.5
         tensor([2.5000, 5.0000])
     """
-    if _same_dtype(input, other):
+    if (isinstance(input, Tensor) and isinstance(other, Tensor)
+            and input._data.dtype is other._data.dtype):
         return Mul.apply(input, other)
     a, b, _ = promote(input, other)
     return Mul.apply(a, b)

@@ -12,6 +12,8 @@ import os
 import traceback
 import weakref
 
+import numpy
+
 __all__ = ["Node", "Function", "FunctionCtx", "once_differentiable"]
 
 _DEBUG = os.environ.get("EAGERGRAD_DEBUG", "") not in ("", "0")
@@ -225,7 +227,15 @@ class Node:
             # NOTE: integer/bool outputs never require grad (torch's rule).
             self._saved = ()
             return tensor_cls._make(outs, device)
-        out = tensor_cls._make(outs, device, True, self, 0)
+        # tensor_cls._make(outs, device, True, self, 0), inlined
+        data = outs
+        if data.__class__ is not _ndarray and isinstance(data, _generic):
+            data = _asarray(data)  # numpy returns scalars from 0-d ops
+        out = _new(tensor_cls)
+        out._data = data
+        out._device = device
+        out.requires_grad = True
+        out.grad_fn = self
         saved = self._saved
         if saved:
             # The common cases, inlined: each saved array is an input's or the output.
@@ -289,6 +299,8 @@ def format_user_stack(stack) -> str:
 
 
 _anomaly = [False]  # set by eg.autograd.set_detect_anomaly
+_new = object.__new__
+_ndarray, _generic, _asarray = numpy.ndarray, numpy.generic, numpy.asarray
 # The Tensor class, bound by _tensor.py once it exists (NOTE [import cycle] there).
 _TENSOR = None
 _sequence = itertools.count(1)
