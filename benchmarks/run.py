@@ -23,11 +23,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 
-def measure(workload: str, impl: str, seconds: float) -> dict:
+def measure(workload: str, impl: str, seconds: float, device: str = "cpu") -> dict:
     """Times one implementation in this process: warm-up, then repeated steps."""
     from benchmarks.workloads import WORKLOADS
 
-    step = WORKLOADS[workload]["impls"][impl]()
+    step = WORKLOADS[workload]["impls"][impl](device)
     for _ in range(3):
         step()
     times = []
@@ -57,21 +57,21 @@ def measure_memory(workload: str, impl: str) -> dict:
     return {"peak": peak}
 
 
-def _run_child(workload, impl, seconds, memory=False):
+def _run_child(workload, impl, seconds, memory=False, device="cpu"):
     cmd = [sys.executable, os.path.abspath(__file__), "--child", workload, impl,
-           "--time", str(seconds)] + (["--memory"] if memory else [])
+           "--time", str(seconds), "--device", device] + (["--memory"] if memory else [])
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr else "failed"}
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def _interleaved(name, impls, seconds, rounds):
+def _interleaved(name, impls, seconds, rounds, device="cpu"):
     """Runs every implementation ``rounds`` times in turn; merges each one's rounds."""
     per = {impl: [] for impl in impls}
     for _ in range(max(rounds, 1)):
         for impl in impls:
-            per[impl].append(_run_child(name, impl, seconds / max(rounds, 1)))
+            per[impl].append(_run_child(name, impl, seconds / max(rounds, 1), device=device))
     row = {}
     for impl, runs in per.items():
         errors = [r for r in runs if "error" in r]
@@ -84,12 +84,21 @@ def _interleaved(name, impls, seconds, rounds):
     return row
 
 
-def _have_torch() -> bool:
+def _have_torch(device="cpu") -> bool:
     try:
-        import torch  # noqa: F401
+        import torch
     except ImportError:
         return False
-    return True
+    return device == "cpu" or torch.cuda.is_available()
+
+
+def _have_cupy() -> bool:
+    try:
+        import cupy
+
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:  # not installed, or no driver / GPU
+        return False
 
 
 def machine_info() -> str:
@@ -119,27 +128,43 @@ def main() -> None:
     parser.add_argument("--child", nargs=2, metavar=("WORKLOAD", "IMPL"), help=argparse.SUPPRESS)
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--memory", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"],
+                        help="cuda: W1, W2, W5 and W6 on the GPU (eagergrad, hand-written cupy, "
+                        "torch CUDA); W3/W4/W7 run on the cpu only (bench_gpu.py has the CNN)")
     args = parser.parse_args()
     if args.child:
         if args.memory:
             print(json.dumps(measure_memory(args.child[0], args.child[1])))
         else:
-            print(json.dumps(measure(args.child[0], args.child[1], args.time)))
+            print(json.dumps(measure(args.child[0], args.child[1], args.time, args.device)))
         return
     from benchmarks.workloads import MEMORY, W2_FLOP, W6_FLOP, WORKLOADS
 
-    names = args.workloads or list(WORKLOADS) + list(MEMORY)
-    memory_names = [n for n in names if n in MEMORY]
+    device = args.device
+    names = args.workloads or list(WORKLOADS) + (list(MEMORY) if device == "cpu" else [])
+    memory_names = [n for n in names if n in MEMORY and device == "cpu"]
     names = [n for n in names if n in WORKLOADS]
-    impls = ["eagergrad", "numpy"] + (["torch"] if _have_torch() else [])
-    print(f"machine: {machine_info()}")
+    skipped = [n for n in names if device not in WORKLOADS[n].get("devices", ("cpu", "cuda"))]
+    names = [n for n in names if n not in skipped]
+    if device == "cuda":
+        import eagergrad
+
+        if not eagergrad.cuda.is_available():
+            sys.exit("--device cuda: eagergrad sees no GPU (is cupy installed?)")
+    impls = ["eagergrad"] + (["numpy"] if device == "cpu" or _have_cupy() else [])
+    impls += ["torch"] if _have_torch(device) else []
+    print(f"machine: {machine_info()}, device {device}")
+    if skipped:
+        print(f"cpu only, not run on {device}: {', '.join(skipped)}")
     results = {}
-    header = f"{'workload':<52} {'unit':>6} " + " ".join(f"{i:>24}" for i in impls)
-    header += "   eg/numpy  eg/torch"
+    labels = [("cupy" if i == "numpy" and device == "cuda" else i) for i in impls]
+    header = f"{'workload':<52} {'unit':>6} " + " ".join(f"{i:>24}" for i in labels)
+    header += "   eg/numpy  eg/torch" if device == "cpu" else "    eg/cupy  eg/torch"
     print(header)
     for name in names:
         w = WORKLOADS[name]
-        row = _interleaved(name, [i for i in impls if i in w["impls"]], args.time, args.rounds)
+        row = _interleaved(name, [i for i in impls if i in w["impls"]], args.time, args.rounds,
+                           device)
         results[name] = row
         cells = []
         for impl in impls:
@@ -176,7 +201,8 @@ def main() -> None:
               f"{'-':>24} {eg_mb / np_mb:9.2f}x")
     if "W6" in results and "numpy" in results["W6"] and "error" not in results["W6"]["numpy"]:
         gflops = W6_FLOP / results["W6"]["numpy"]["median"] / 1e9
-        print(f"sgemm through numpy: {gflops:.0f} GFLOP/s; W2's matmul FLOP floor: "
+        print(f"sgemm through {'numpy' if device == 'cpu' else 'cupy'}: {gflops:.0f} GFLOP/s; "
+              "W2's matmul FLOP floor: "
               f"{W2_FLOP / (gflops * 1e9) * 1e3:.1f} ms")
     if args.json:
         with open(args.json, "w") as f:

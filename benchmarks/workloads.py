@@ -1,8 +1,10 @@
 """Benchmark workloads: each has an eagergrad, a hand-written numpy and a torch implementation.
 
-Every ``make_<impl>`` returns a zero-argument ``step`` that runs one timed unit of work
+Every ``w<N>_<impl>(device)`` returns a zero-argument ``step`` that runs one timed unit of work
 (forward + backward, plus an update where the workload has one). Implementations compute the
-same thing, so their times are comparable as ratios within one run.
+same thing, so their times are comparable as ratios within one run. W1, W2, W5 and W6 also run on
+``device="cuda"``: eagergrad and torch on the GPU, and the hand-written version on cupy; a cuda
+step ends by waiting for the GPU, so its time covers the kernels it launched.
 """
 
 from __future__ import annotations
@@ -19,12 +21,46 @@ def _lib(name):
     return importlib.import_module(name)
 
 
-def _w1(lib):
+def _xp(device):
+    """The array module of the hand-written versions: numpy, or cupy on cuda."""
+    if device == "cpu":
+        return np
+    import cupy
+
+    return cupy
+
+
+def _synced(step, device, impl):
+    """``step`` followed by a wait for the GPU when ``device`` is cuda."""
+    if device == "cpu":
+        return step
+    if impl == "eagergrad":
+        import eagergrad
+
+        sync = eagergrad.cuda.synchronize
+    elif impl == "torch":
+        import torch
+
+        sync = torch.cuda.synchronize
+    else:
+        import cupy
+
+        sync = cupy.cuda.runtime.deviceSynchronize
+
+    def synced():
+        out = step()
+        sync()
+        return out
+
+    return synced
+
+
+def _w1(lib, device="cpu"):
     """The same code runs on eagergrad and torch (the APIs match)."""
     lib.manual_seed(0)
-    x = lib.randn(16, 16, requires_grad=True)
-    a = lib.randn(16, 16, requires_grad=True)
-    b = lib.randn(16, 16, requires_grad=True)
+    x = lib.randn(16, 16, requires_grad=True, device=device)
+    a = lib.randn(16, 16, requires_grad=True, device=device)
+    b = lib.randn(16, 16, requires_grad=True, device=device)
 
     def step():
         y = x
@@ -39,29 +75,30 @@ def _w1(lib):
     return step
 
 
-def w1_eagergrad():
-    return _w1(_lib("eagergrad"))
+def w1_eagergrad(device="cpu"):
+    return _synced(_w1(_lib("eagergrad"), device), device, "eagergrad")
 
 
-def w1_torch():
-    return _w1(_lib("torch"))
+def w1_torch(device="cpu"):
+    return _synced(_w1(_lib("torch"), device), device, "torch")
 
 
-def w1_numpy():
+def w1_numpy(device="cpu"):
+    xp = _xp(device)
     rng = np.random.default_rng(0)
-    x, a, b = (rng.standard_normal((16, 16)).astype(np.float32) for _ in range(3))
+    x, a, b = (xp.asarray(rng.standard_normal((16, 16)).astype(np.float32)) for _ in range(3))
 
     def step():
         ys = []  # tanh outputs, and the inputs to each multiplication
         y = x
         for _ in range(W1_REPEATS):
             ys.append(y)
-            y = np.tanh(y * a + b)
+            y = xp.tanh(y * a + b)
             ys.append(y)
             y = y - a
-        g = np.ones_like(y)
-        ga = np.zeros_like(a)
-        gb = np.zeros_like(b)
+        g = xp.ones_like(y)
+        ga = xp.zeros_like(a)
+        gb = xp.zeros_like(b)
         for i in range(W1_REPEATS - 1, -1, -1):
             ga -= g
             t = ys[2 * i + 1]
@@ -71,7 +108,7 @@ def w1_numpy():
             g = g * a
         return g, ga, gb
 
-    return step
+    return _synced(step, device, "numpy")
 
 
 # --- W2: MLP 784-1024-1024-10, batch 256, cross-entropy, SGD step ----------------------------
@@ -89,12 +126,12 @@ def _mlp_data(seed=0):
 LR = 0.01
 
 
-def _w2(lib):
+def _w2(lib, device="cpu"):
     x, y, ws, bs = _mlp_data()
-    x, y = lib.tensor(x), lib.tensor(y)
-    params = [lib.tensor(p, requires_grad=True) for p in ws + bs]
+    x, y = lib.tensor(x, device=device), lib.tensor(y, device=device)
+    params = [lib.tensor(p, requires_grad=True, device=device) for p in ws + bs]
     w1, w2, w3, b1, b2, b3 = params
-    rows = lib.arange(256)
+    rows = lib.arange(256, device=device)
 
     def step():
         h = (x @ w1 + b1).relu()
@@ -111,31 +148,33 @@ def _w2(lib):
     return step
 
 
-def w2_eagergrad():
-    return _w2(_lib("eagergrad"))
+def w2_eagergrad(device="cpu"):
+    return _synced(_w2(_lib("eagergrad"), device), device, "eagergrad")
 
 
-def w2_torch():
-    return _w2(_lib("torch"))
+def w2_torch(device="cpu"):
+    return _synced(_w2(_lib("torch"), device), device, "torch")
 
 
-def w2_numpy():
-    x, y, ws, bs = _mlp_data()
+def w2_numpy(device="cpu"):
+    xp = _xp(device)
+    x, y, ws, bs = (xp.asarray(v) if not isinstance(v, list) else [xp.asarray(a) for a in v]
+                    for v in _mlp_data())
     w1, w2, w3 = ws
     b1, b2, b3 = bs
     n = x.shape[0]
-    rows = np.arange(n)
+    rows = xp.arange(n)
 
     def step():
         a1 = x @ w1 + b1
-        h1 = np.maximum(a1, 0)
+        h1 = xp.maximum(a1, 0)
         a2 = h1 @ w2 + b2
-        h2 = np.maximum(a2, 0)
+        h2 = xp.maximum(a2, 0)
         logits = h2 @ w3 + b3
         z = logits - logits.max(1, keepdims=True)
-        e = np.exp(z)
+        e = xp.exp(z)
         s = e.sum(1, keepdims=True)
-        loss = -(z[rows, y] - np.log(s[:, 0])).mean()
+        loss = -(z[rows, y] - xp.log(s[:, 0])).mean()
         g = e / s
         g[rows, y] -= 1
         g /= n
@@ -153,7 +192,7 @@ def w2_numpy():
             p -= LR * gp
         return loss
 
-    return step
+    return _synced(step, device, "numpy")
 
 
 # --- W5: 4M float32 elements through 10 elementwise ops and backward -------------------------
@@ -179,8 +218,8 @@ def _w5_chain(x, a, b, c):
     return y
 
 
-def _w5(lib):
-    x, a, b, c = (lib.tensor(v) for v in _w5_data())
+def _w5(lib, device="cpu"):
+    x, a, b, c = (lib.tensor(v, device=device) for v in _w5_data())
     x.requires_grad_(True)
 
     def step():
@@ -190,20 +229,21 @@ def _w5(lib):
     return step
 
 
-def w5_eagergrad():
-    return _w5(_lib("eagergrad"))
+def w5_eagergrad(device="cpu"):
+    return _synced(_w5(_lib("eagergrad"), device), device, "eagergrad")
 
 
-def w5_torch():
-    return _w5(_lib("torch"))
+def w5_torch(device="cpu"):
+    return _synced(_w5(_lib("torch"), device), device, "torch")
 
 
-def w5_numpy():
-    x, a, b, c = _w5_data()
+def w5_numpy(device="cpu"):
+    xp = _xp(device)
+    x, a, b, c = (xp.asarray(v) for v in _w5_data())
 
     def step():
-        t1 = np.tanh(x * a + b)
-        t2 = np.tanh((t1 * c - a) * b + c)
+        t1 = xp.tanh(x * a + b)
+        t2 = xp.tanh((t1 * c - a) * b + c)
         # The same computation as the others: the loss value too (before 2026-11-27 this
         # reference skipped ``t2 * a + b`` and the sum, three of the chain's passes).
         loss = (t2 * a + b).sum()
@@ -215,14 +255,24 @@ def w5_numpy():
         g *= a
         return loss, g
 
-    return step
+    return _synced(step, device, "numpy")
 
 
 # --- W6: sgemm 2048^3 (the machine's compute ceiling) ---------------------------------------
-def w6_numpy():
+def w6_numpy(device="cpu"):
+    xp = _xp(device)
     rng = np.random.default_rng(0)
-    a = rng.standard_normal((2048, 2048)).astype(np.float32)
-    b = rng.standard_normal((2048, 2048)).astype(np.float32)
+    a = xp.asarray(rng.standard_normal((2048, 2048)).astype(np.float32))
+    b = xp.asarray(rng.standard_normal((2048, 2048)).astype(np.float32))
+
+    def step():
+        return a @ b
+
+    return _synced(step, device, "numpy")
+
+
+def _w6(lib, device="cpu"):
+    a, b = lib.randn(2048, 2048, device=device), lib.randn(2048, 2048, device=device)
 
     def step():
         return a @ b
@@ -230,21 +280,12 @@ def w6_numpy():
     return step
 
 
-def _w6(lib):
-    a, b = lib.randn(2048, 2048), lib.randn(2048, 2048)
-
-    def step():
-        return a @ b
-
-    return step
+def w6_eagergrad(device="cpu"):
+    return _synced(_w6(_lib("eagergrad"), device), device, "eagergrad")
 
 
-def w6_eagergrad():
-    return _w6(_lib("eagergrad"))
-
-
-def w6_torch():
-    return _w6(_lib("torch"))
+def w6_torch(device="cpu"):
+    return _synced(_w6(_lib("torch"), device), device, "torch")
 
 
 # --- W3: the CNN training step (the nn issue's CNN), W4: the LSTM step ---------------------
@@ -255,29 +296,30 @@ def _bench(module, name, *args):
     return getattr(mod, name)(*args)
 
 
-def w3_eagergrad():
+# W3 and W4 run on the cpu only; benchmarks/bench_gpu.py times the CNN step on cuda.
+def w3_eagergrad(device="cpu"):
     return _bench("bench_cnn", "eagergrad_step")
 
 
-def w3_numpy():
+def w3_numpy(device="cpu"):
     return _bench("bench_cnn", "numpy_step")
 
 
-def w3_torch():
+def w3_torch(device="cpu"):
     return _bench("bench_cnn", "torch_step")
 
 
 # W4 is the explicit per-step loop of LSTMCell (input 64, hidden 256, seq 32, batch 32) +
 # backward + SGD; hand-written numpy BPTT is the practical limit.
-def w4_eagergrad():
+def w4_eagergrad(device="cpu"):
     return _bench("bench_lstm", "eagergrad_cell_loop", 32, 32)
 
 
-def w4_numpy():
+def w4_numpy(device="cpu"):
     return _bench("bench_lstm", "numpy_lstm", 32, 32)
 
 
-def w4_torch():
+def w4_torch(device="cpu"):
     return _bench("bench_lstm", "torch_cell_loop", 32, 32)
 
 
@@ -292,8 +334,10 @@ WORKLOADS = {
     "W2": dict(title="MLP 784-1024-1024-10 b256 CE + SGD step", unit="ms", scale=1e3,
                impls=dict(eagergrad=w2_eagergrad, numpy=w2_numpy, torch=w2_torch)),
     "W3": dict(title="CNN step (2 conv, 2 pool, 2 linear) b64 CE + SGD", unit="ms", scale=1e3,
+               devices=("cpu",),
                impls=dict(eagergrad=w3_eagergrad, numpy=w3_numpy, torch=w3_torch)),
     "W4": dict(title="LSTMCell loop 64->256 seq32 b32 + SGD step", unit="ms", scale=1e3,
+               devices=("cpu",),
                impls=dict(eagergrad=w4_eagergrad, numpy=w4_numpy, torch=w4_torch)),
     "W5": dict(title="4M-element chain of 10 elementwise ops + backward", unit="ms", scale=1e3,
                impls=dict(eagergrad=w5_eagergrad, numpy=w5_numpy, torch=w5_torch)),
