@@ -250,12 +250,15 @@ def _run(tensors, root_grads, retain_graph, create_graph, capture, only):
                     grads_in = node.backward(node, g)
                 if type(grads_in) is not tuple:
                     grads_in = (grads_in,)
-                if len(grads_in) != len(node._edges):
+                edges = node._edges
+                if len(grads_in) != len(edges):
                     _wrong_count(node, grads_in)
             else:
                 grads_in = _call_backward(node, g, create_graph)
+                edges = node._edges
             if not retain_graph:
                 node._saved = _FREED
+            dev = node._dev
             # NOTE [Shared gradients]; array backwards give each input its own storage.
             if not arrays:
                 if len(grads_in) == 2 and node._fresh_grads:
@@ -269,26 +272,26 @@ def _run(tensors, root_grads, retain_graph, create_graph, capture, only):
                             _mark_shared(grads_in, handed, foreign)
                 elif len(grads_in) > 2 or not node._fresh_grads:
                     _mark_shared(grads_in, handed, foreign, every=not node._fresh_grads)
-            for edge, gi in zip(node._edges, grads_in):
+            for edge, gi in zip(edges, grads_in):
                 if edge is None or gi is None:
                     continue
                 target, nr, shape, dt = edge
                 # An array backward's results are wrapped only where a Tensor is kept.
                 data = gi if arrays else gi._data
                 if data.shape != shape or data.dtype is not dt:
-                    gi = _conform(node, edge, _make(gi, node._dev) if arrays else gi)
+                    gi = _conform(node, edge, _make(gi, dev) if arrays else gi)
                     data = gi._data
                 elif arrays:
                     gi = None
                 if nr >= 0:
                     if target._n_outputs != 1:
                         if gi is None:
-                            gi = _make(data, node._dev)
+                            gi = _make(data, dev)
                         _add_pending(pending, heap, target, nr, gi, create_graph)
                         continue
                     prev = pending.get(target)  # _add_pending's common case, inlined
                     if prev is None:
-                        pending[target] = gi if gi is not None else _make(data, node._dev)
+                        pending[target] = gi if gi is not None else _make(data, dev)
                         if ready is None:
                             ready = target
                         elif target._seq > ready._seq:
@@ -300,7 +303,7 @@ def _run(tensors, root_grads, retain_graph, create_graph, capture, only):
                         prev._data += data  # _accumulate's in-place case, inlined
                     else:
                         if gi is None:
-                            gi = _make(data, node._dev)
+                            gi = _make(data, dev)
                         pending[target] = _accumulate(prev, gi, create_graph)
                     continue
                 if fast_leaves and target._hooks is None:
@@ -312,7 +315,7 @@ def _run(tensors, root_grads, retain_graph, create_graph, capture, only):
                             pd += data  # in place, as torch's AccumulateGrad
                             continue
                 if gi is None:
-                    gi = _make(data, node._dev)
+                    gi = _make(data, dev)
                 _deliver_leaf(target, gi, capture_map, only, create_graph, handed, foreign)
     finally:
         _mode.enabled = prev_mode
