@@ -944,31 +944,41 @@ def dropout2d(
 # --- embedding ----------------------------------------------------------------------------------
 class Embedding(Op):
     """w[idx]. Gradient: rows of grad added into zeros like w (repeated indices accumulate);
-    the ``padding_idx`` row gets no gradient."""
+    the ``padding_idx`` row gets no gradient. With ``freq_scale`` (scale_grad_by_freq) each
+    gradient row is first multiplied by its ``1 / count`` in ``idx``."""
 
     @staticmethod
-    def forward(ctx, w, idx, padding_idx):
+    def forward(ctx, w, idx, padding_idx, freq_scale=None):
         ctx.idx, ctx.w_shape, ctx.padding_idx = idx, w.shape, padding_idx
+        ctx.freq_scale = freq_scale
         return w[idx]
 
     @staticmethod
     def backward(ctx, grad):
         return EmbeddingBackward.apply(
-            grad, idx=ctx.idx, w_shape=ctx.w_shape, padding_idx=ctx.padding_idx
+            grad,
+            idx=ctx.idx,
+            w_shape=ctx.w_shape,
+            padding_idx=ctx.padding_idx,
+            freq_scale=ctx.freq_scale,
         )
 
 
 class EmbeddingBackward(Op):
-    """The scatter-add behind Embedding's gradient. Gradient: grad_w[idx] (a gather)."""
+    """The scatter-add behind Embedding's gradient. Gradient: grad_w[idx] (a gather), times
+    ``freq_scale`` and zero where ``idx == padding_idx``."""
 
     @staticmethod
-    def forward(ctx, g, idx, w_shape, padding_idx):
+    def forward(ctx, g, idx, w_shape, padding_idx, freq_scale=None):
         from .._backend import index_add
 
         xp = ctx.xp
-        ctx.idx, ctx.padding_idx = idx, padding_idx
+        ctx.idx, ctx.padding_idx, ctx.freq_scale = idx, padding_idx, freq_scale
+        rows = g.reshape(-1, w_shape[1])
+        if freq_scale is not None:
+            rows = rows * freq_scale.reshape(-1, 1).astype(g.dtype)
         out = xp.zeros(w_shape, dtype=g.dtype)
-        index_add(xp, out, idx.reshape(-1), g.reshape(-1, w_shape[1]))
+        index_add(xp, out, idx.reshape(-1), rows)
         if padding_idx is not None:
             out[padding_idx] = 0
         return out
@@ -976,10 +986,50 @@ class EmbeddingBackward(Op):
     @staticmethod
     def backward(ctx, grad):
         out = Embedding.apply(grad, idx=ctx.idx, padding_idx=None)
+        scale = ctx.freq_scale
         if ctx.padding_idx is not None:
-            keep = (ctx.idx != ctx.padding_idx)[..., None].astype(grad._data.dtype)
-            out = mul(out, _const(keep, grad))
+            keep = ctx.idx != ctx.padding_idx
+            scale = keep if scale is None else scale * keep
+        if scale is not None:
+            out = mul(out, _const(scale[..., None].astype(grad._data.dtype), grad))
         return out
+
+
+def _row_norms(xp, rows, p: float):
+    """torch's ``Tensor.norm(p)`` of each row of a 2-D array (p may be 0, inf or -inf)."""
+    a = xp.abs(rows)
+    if p == 2:
+        return xp.sqrt((a * a).sum(axis=1))
+    if p == math.inf:
+        return a.max(axis=1)
+    if p == -math.inf:
+        return a.min(axis=1)
+    if p == 0:
+        return (a != 0).sum(axis=1).astype(rows.dtype)
+    return (a**p).sum(axis=1) ** (1.0 / p)
+
+
+def _embedding_renorm_(weight: Tensor, idx, max_norm: float, norm_type: float) -> None:
+    """torch.embedding_renorm_ under no_grad: each distinct row of ``weight`` named in ``idx``
+    whose ``norm_type``-norm exceeds ``max_norm`` is scaled in place by
+    ``max_norm / (norm + 1e-7)``. Like any in-place op it bumps the weight's version, even
+    when no row changes (as torch's does)."""
+    xp = weight._device.xp
+    w = weight._data
+    if not w.flags.writeable:
+        raise RuntimeError("embedding: max_norm renormalises weight in place, but its storage "
+                           "is read-only (a broadcast view?); pass a writable tensor")
+    rows = xp.unique(idx.reshape(-1))
+    if rows.size and w.shape[1]:
+        norms = _row_norms(xp, w[rows], norm_type).astype(numpy.float64)
+        big = norms > max_norm  # compared in double, as torch does
+        if bool(big.any()):
+            rows = rows[big]
+            # NOTE: the scale is computed in double and applied in the weight's dtype, as in
+            # torch's embedding_renorm_cpu_.
+            scale = max_norm / (norms[big] + 1e-7)
+            w[rows] = w[rows] * scale.astype(w.dtype)[:, None]
+    weight._bump()
 
 
 def embedding(
@@ -993,8 +1043,22 @@ def embedding(
 ) -> Tensor:
     """Looks up rows of ``weight`` by the integer indices in ``input``.
 
-    Derivative: the output's gradient rows are summed into the looked-up rows of weight
-    (none for ``padding_idx``).
+    Args:
+        input: integer indices, any shape.
+        weight: the ``(num_embeddings, embedding_dim)`` table.
+        padding_idx: a row that gets no gradient.
+        max_norm: if given, each row of ``weight`` named in ``input`` whose ``norm_type``-norm
+            exceeds ``max_norm`` is first scaled **in place** to norm ``max_norm`` (torch's
+            ``embedding_renorm_``, run under no_grad; it bumps ``weight._version``).
+        norm_type: the p of the norm for ``max_norm``. Default: 2.
+        scale_grad_by_freq: divide each row's gradient by how often its index occurs in
+            ``input``.
+        sparse: sparse gradients are not supported (eagergrad has no sparse tensors).
+
+    Returns:
+        ``(*input.shape, embedding_dim)``. Derivative: the output's gradient rows are summed
+        into the looked-up rows of weight (none for ``padding_idx``), each scaled by
+        ``1 / count`` with ``scale_grad_by_freq``.
 
     Example:
         >>> import eagergrad as eg
@@ -1002,10 +1066,24 @@ def embedding(
         >>> eg.nn.functional.embedding(eg.tensor([2, 0]), w)
         tensor([[4., 5.],
                 [0., 1.]])
+        >>> w = eg.tensor([[3., 4.], [0., 1.]])
+        >>> eg.nn.functional.embedding(eg.tensor([0]), w, max_norm=1.0)
+        tensor([[0.6000, 0.8000]])
+        >>> w  # row 0 was renormalised in place
+        tensor([[0.6000, 0.8000],
+                [0.0000, 1.0000]])
+        >>> w = eg.ones(3, 2, requires_grad=True)
+        >>> out = eg.nn.functional.embedding(eg.tensor([0, 0, 1]), w, scale_grad_by_freq=True)
+        >>> out.sum().backward()
+        >>> w.grad
+        tensor([[1., 1.],
+                [1., 1.],
+                [0., 0.]])
     """
-    if max_norm is not None or scale_grad_by_freq or sparse:
+    if sparse:
         raise NotImplementedError(
-            "embedding: max_norm, scale_grad_by_freq and sparse are not supported by eagergrad"
+            "embedding: sparse=True (sparse gradients) is not supported by eagergrad, which has "
+            "no sparse tensors; use sparse=False for dense gradients"
         )
     if input._data.dtype.kind not in "iu":
         raise RuntimeError(
@@ -1023,7 +1101,14 @@ def embedding(
     idx = input._data
     if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= num):
         raise IndexError("index out of range in self")
-    return Embedding.apply(weight, idx=idx, padding_idx=padding_idx)
+    if max_norm is not None:
+        _embedding_renorm_(weight, idx, max_norm, norm_type)
+    freq_scale = None
+    if scale_grad_by_freq and idx.size:
+        xp = weight._device.xp
+        counts = xp.bincount(idx.reshape(-1), minlength=num)
+        freq_scale = 1.0 / counts[idx]
+    return Embedding.apply(weight, idx=idx, padding_idx=padding_idx, freq_scale=freq_scale)
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
@@ -1169,7 +1254,8 @@ def scaled_dot_product_attention(
 def _attention_weights(query, key, attn_mask, is_causal, scale, safe=False):
     """softmax(q @ k^T * scale + mask). With ``safe`` a fully masked row gives zero weights
     (and zero gradient) instead of nan, as torch's scaled_dot_product_attention does
-    (``_safe_softmax``); nn.MultiheadAttention keeps the nan, as torch's does."""
+    (``_safe_softmax``); nn.MultiheadAttention with ``need_weights=True`` keeps the nan, as
+    torch's does."""
     L, S = query.shape[-2], key.shape[-2]
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
     scores = mul(matmul(query, transpose(key, -2, -1)), scale)
@@ -1204,7 +1290,7 @@ def multi_head_attention_forward(
     value: Tensor,
     embed_dim_to_check: int,
     num_heads: int,
-    in_proj_weight: Tensor,
+    in_proj_weight: Tensor | None,
     in_proj_bias: Tensor | None,
     bias_k: Tensor | None,
     bias_v: Tensor | None,
@@ -1225,19 +1311,38 @@ def multi_head_attention_forward(
     average_attn_weights: bool = True,
     is_causal: bool = False,
 ):
-    """Multi-head attention on sequence-first inputs ``(L, N, E)`` (torch's signature).
+    """Multi-head attention on sequence-first inputs ``(L, N, E)`` or unbatched ``(L, E)``
+    (torch's signature and semantics).
 
-    Bool masks mark positions that may *not* be attended (True = masked); float masks are
-    added to the scores. ``attn_mask`` is ``(L, S)`` or ``(N * num_heads, L, S)``;
-    ``key_padding_mask`` is ``(N, S)``. ``is_causal`` is a hint that ``attn_mask`` is causal
-    (as in torch, the mask itself is required and used). ``bias_k``/``bias_v``,
-    ``add_zero_attn``, separate projection weights and ``static_k``/``static_v`` are not
-    supported.
+    Args:
+        query, key, value: ``(L, N, E)``, ``(S, N, kdim)``, ``(S, N, vdim)`` (or without N).
+        embed_dim_to_check: E, checked against the query.
+        num_heads: number of heads (must divide E).
+        in_proj_weight, in_proj_bias: packed ``(3E, E)`` q/k/v projection and its ``(3E,)``
+            bias (the bias is also used with separate projection weights).
+        bias_k, bias_v: ``(1, 1, E)`` rows appended to the projected keys and values (the
+            masks get a matching attendable column).
+        add_zero_attn: append a zero key and value per head after the projection (and
+            ``bias_k``); the masks get a matching attendable column.
+        dropout_p: dropout on the attention weights (when ``training``).
+        out_proj_weight, out_proj_bias: output projection.
+        key_padding_mask: ``(N, S)``; bool True = ignore that key, float = added.
+        need_weights: also return the attention weights.
+        attn_mask: ``(L, S)`` or ``(N * num_heads, L, S)``; bool True = may *not* attend,
+            float = added to the scores.
+        use_separate_proj_weight: project with ``q_proj_weight`` (E, E), ``k_proj_weight``
+            (E, kdim) and ``v_proj_weight`` (E, vdim) instead of ``in_proj_weight``.
+        static_k, static_v: ``(N * num_heads, S', E / num_heads)`` projected keys/values
+            used instead of projecting ``key``/``value``.
+        average_attn_weights: average the returned weights over heads.
+        is_causal: a hint that ``attn_mask`` is causal (the mask is still required). As in
+            torch, with no ``key_padding_mask`` and ``need_weights=False`` the hint replaces
+            the mask by a top-left causal mask.
 
     Returns:
         ``(output (L, N, E), weights)``; weights are ``(N, L, S)`` averaged over heads,
         ``(N, num_heads, L, S)`` when ``average_attn_weights`` is False, or None when
-        ``need_weights`` is False.
+        ``need_weights`` is False (S counts the ``bias_k`` and zero-attention columns).
 
     Example:
         >>> import eagergrad as eg
@@ -1249,46 +1354,210 @@ def multi_head_attention_forward(
         ...     q, q, q, E, H, w_in, b_in, None, None, False, 0.0, w_out, b_out)
         >>> out.shape, attn.shape
         (eagergrad.Size([3, 1, 4]), eagergrad.Size([1, 3, 3]))
+        >>> kv = eg.randn(5, 1, 6)  # kdim = vdim = 6, plus bias_k/bias_v and a zero attention
+        >>> out, attn = eg.nn.functional.multi_head_attention_forward(
+        ...     q, kv, kv, E, H, None, b_in, eg.randn(1, 1, E), eg.randn(1, 1, E), True, 0.0,
+        ...     w_out, b_out, use_separate_proj_weight=True, q_proj_weight=eg.randn(E, E),
+        ...     k_proj_weight=eg.randn(E, 6), v_proj_weight=eg.randn(E, 6))
+        >>> out.shape, attn.shape
+        (eagergrad.Size([3, 1, 4]), eagergrad.Size([1, 3, 7]))
     """
-    if bias_k is not None or bias_v is not None or add_zero_attn or use_separate_proj_weight:
-        raise NotImplementedError(
-            "multi_head_attention_forward: bias_k/bias_v, add_zero_attn and separate "
-            "projection weights are not supported by eagergrad"
-        )
-    if static_k is not None or static_v is not None:
-        raise NotImplementedError(
-            "multi_head_attention_forward: static_k/static_v are not supported by eagergrad"
-        )
+    batched = _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads)
+    if not batched:  # (L, E): run with a batch of one, squeezed again at the end
+        query, key, value = _map_qkv(lambda t: reshape(t, (t.shape[0], 1, t.shape[1])),
+                                     query, key, value)
+        if key_padding_mask is not None:
+            key_padding_mask = reshape(key_padding_mask, (1, -1))
     L, N, E = query.shape
-    if E != embed_dim_to_check:
-        raise AssertionError(
-            f"was expecting embedding dimension of {embed_dim_to_check}, but got {E}"
-        )
+    S, h = key.shape[0], num_heads
+    kpm = _mha_mask(key_padding_mask, "key_padding_mask", query)
     if is_causal and attn_mask is None:
         raise RuntimeError(
             "Need attn_mask if specifying the is_causal hint. You may use the Transformer "
             "module method `generate_square_subsequent_mask` to create this mask."
         )
-    S, h = key.shape[0], num_heads
-    q, k, v = _in_projection(query, key, value, in_proj_weight, in_proj_bias, h)
-    mask = None
-    if attn_mask is not None:
-        m = _mask_to_additive(_invert_bool(attn_mask), q)
-        mask = reshape(m, (N, h, L, S)) if m.ndim == 3 else m
-    if key_padding_mask is not None:
-        kp = reshape(_mask_to_additive(_invert_bool(key_padding_mask), q), (N, 1, 1, S))
-        mask = kp if mask is None else add(mask, kp)
-    weights = _attention_weights(q, k, mask, False, None)
+    # NOTE: torch hands the is_causal hint to scaled_dot_product_attention (dropping the
+    # mask) only when no key_padding_mask is merged in and no weights are returned.
+    causal = is_causal and kpm is None and not need_weights
+    mask = None if causal else _mha_mask(attn_mask, "attn_mask", query)
+    if E != embed_dim_to_check:
+        raise AssertionError(
+            f"was expecting embedding dimension of {embed_dim_to_check}, but got {E}"
+        )
+    hd = E // h
+    if hd * h != E:
+        raise AssertionError(f"embed_dim {E} not divisible by num_heads {h}")
+    if use_separate_proj_weight:
+        if key.shape[:2] != value.shape[:2]:
+            size = type(key.shape)  # torch prints Size([S, N]) here
+            raise AssertionError(
+                f"key's sequence and batch dims {size(key.shape[:2])} do not match value's "
+                f"{size(value.shape[:2])}"
+            )
+        q, k, v = _in_projection_separate(
+            query, key, value, q_proj_weight, k_proj_weight, v_proj_weight, in_proj_bias, h
+        )
+    else:
+        if key.shape != value.shape:
+            raise AssertionError(f"key shape {key.shape} does not match value shape {value.shape}")
+        if in_proj_weight is None:
+            raise AssertionError("use_separate_proj_weight is False but in_proj_weight is None")
+        q, k, v = _in_projection(query, key, value, in_proj_weight, in_proj_bias, h)
+    if mask is not None:
+        mask = _mha_attn_mask_4d(mask, L, S, N, h)
+    if bias_k is not None and bias_v is not None:
+        if static_k is not None:
+            raise AssertionError("bias cannot be added to static key.")
+        if static_v is not None:
+            raise AssertionError("bias cannot be added to static value.")
+        k, v = _append_kv(k, v, _split_heads(bias_k, 1, h), _split_heads(bias_v, 1, h))
+        mask, kpm = _pad_masks(mask, kpm)
+    elif bias_k is not None:
+        raise AssertionError("bias_k is set but bias_v is None")
+    elif bias_v is not None:
+        raise AssertionError("bias_v is set but bias_k is None")
+    if static_k is not None:
+        k = _static_heads(static_k, "static_k", N, h, hd)
+    if static_v is not None:
+        v = _static_heads(static_v, "static_v", N, h, hd)
+    if add_zero_attn:
+        xp = k._device.xp
+        zk = _const(xp.zeros((1, h, 1, hd), dtype=k._data.dtype), k)
+        zv = _const(xp.zeros((1, h, 1, hd), dtype=v._data.dtype), v)
+        k, v = _append_kv(k, v, zk, zv)
+        mask, kpm = _pad_masks(mask, kpm)
+    S = k.shape[2]  # after bias_k, static_k and the zero attention
+    if kpm is not None:
+        if kpm.shape[0] != N:
+            raise AssertionError(f"Expected key_padded_mask.shape[0] to be {N}, but got "
+                                 f"{kpm.shape[0]}")
+        if kpm.shape[1] != S:
+            raise AssertionError(f"Expected key_padded_mask.shape[1] to be {S}, but got "
+                                 f"{kpm.shape[1]}")
+        kpm = reshape(kpm, (N, 1, 1, S))
+        mask = kpm if mask is None else add(mask, kpm)
+    # NOTE: without weights torch runs scaled_dot_product_attention, whose fully masked rows
+    # give zeros; with weights it runs a plain softmax, whose fully masked rows give nan.
+    weights = _attention_weights(q, k, mask, causal, None, safe=not need_weights)
     if dropout_p > 0.0 and training:
         weights = dropout(weights, dropout_p, True)
     out = matmul(weights, v)  # (N, h, L, hd)
     out = reshape(_ops.permute(out, (2, 0, 1, 3)), (L, N, E))
     out = linear(out, out_proj_weight, out_proj_bias)
+    if not batched:
+        out = reshape(out, (L, E))
     if not need_weights:
         return out, None
     if average_attn_weights:
         weights = div(_sum(weights, 1), h)
+    if not batched:
+        weights = reshape(weights, weights.shape[1:])
     return out, weights
+
+
+def _map_qkv(fn, query, key, value):
+    """(fn(query), fn(key), fn(value)), keeping ``query is key`` / ``key is value`` true so
+    the packed self-attention projection still applies (torch's MultiheadAttention does the
+    same for batch_first)."""
+    q = fn(query)
+    k = q if key is query else fn(key)
+    v = k if value is key else (q if value is query else fn(value))
+    return q, k, v
+
+
+def _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads) -> bool:
+    """torch's _mha_shape_check: True for batched (3-D) inputs, False for unbatched (2-D)."""
+    if query.dim() not in (2, 3):
+        raise AssertionError("query should be unbatched 2D or batched 3D tensor but received "
+                             f"{query.dim()}-D query tensor")
+    batched = query.dim() == 3
+    kind, nd = ("batched (3-D)", 3) if batched else ("unbatched (2-D)", 2)
+    if key.dim() != nd or value.dim() != nd:
+        raise AssertionError(
+            f"For {kind} `query`, expected `key` and `value` to be {nd}-D but found "
+            f"{key.dim()}-D and {value.dim()}-D tensors respectively"
+        )
+    if key_padding_mask is not None and key_padding_mask.dim() != nd - 1:
+        raise AssertionError(
+            f"For {kind} `query`, expected `key_padding_mask` to be `None` or {nd - 1}-D but "
+            f"found {key_padding_mask.dim()}-D tensor instead"
+        )
+    if attn_mask is not None:
+        if attn_mask.dim() not in (2, 3):
+            raise AssertionError(
+                f"For {kind} `query`, expected `attn_mask` to be `None`, 2-D or 3-D but found "
+                f"{attn_mask.dim()}-D tensor instead"
+            )
+        expected = (num_heads, query.shape[0], key.shape[0])
+        if not batched and attn_mask.dim() == 3 and tuple(attn_mask.shape) != expected:
+            raise AssertionError(
+                f"Expected `attn_mask` shape to be {expected} but got {attn_mask.shape}"
+            )
+    return batched
+
+
+def _mha_mask(mask, name: str, like: Tensor):
+    """torch's _canonical_mask: a bool (True = masked) or float mask as an additive float
+    mask in ``like``'s dtype, or None."""
+    if mask is None:
+        return None
+    if mask._data.dtype.kind not in "bf":
+        raise AssertionError(f"only bool and floating types of {name} are supported")
+    return _mask_to_additive(_invert_bool(mask), like)
+
+
+def _mha_attn_mask_4d(mask: Tensor, L: int, S: int, N: int, h: int) -> Tensor:
+    """attn_mask (L, S) or (N * h, L, S), checked as torch does, as (1, 1, L, S) or
+    (N, h, L, S) to broadcast against the (N, h, L, S) scores."""
+    if mask.ndim == 2:
+        if tuple(mask.shape) != (L, S):
+            raise RuntimeError(
+                f"The shape of the 2D attn_mask is {mask.shape}, but should be {(L, S)}."
+            )
+        return reshape(mask, (1, 1, L, S))
+    if mask.ndim == 3:
+        if tuple(mask.shape) != (N * h, L, S):
+            raise RuntimeError(
+                f"The shape of the 3D attn_mask is {mask.shape}, but should be {(N * h, L, S)}."
+            )
+        return reshape(mask, (N, h, L, S))
+    raise RuntimeError(f"attn_mask's dimension {mask.ndim} is not supported")
+
+
+def _pad_masks(mask, kpm):
+    """One more attendable (zero) key column on each additive mask, for a key appended by
+    bias_k or add_zero_attn (torch's ``pad(mask, (0, 1))``)."""
+    if mask is not None:
+        mask = _ops.cat([mask, _const(mask._device.xp.zeros(
+            mask.shape[:-1] + (1,), dtype=mask._data.dtype), mask)], -1)
+    if kpm is not None:
+        kpm = _ops.cat([kpm, _const(kpm._device.xp.zeros(
+            (kpm.shape[0], 1), dtype=kpm._data.dtype), kpm)], -1)
+    return mask, kpm
+
+
+def _append_kv(k, v, extra_k, extra_v):
+    """k, v (N, h, S, hd) with one more key/value per head, ``extra_*`` (1, h, 1, hd) shared
+    over the batch."""
+    N = k.shape[0]
+    k = _ops.cat([k, _ops.expand(extra_k, (N, -1, -1, -1))], 2)
+    v = _ops.cat([v, _ops.expand(extra_v, (N, -1, -1, -1))], 2)
+    return k, v
+
+
+def _split_heads(t: Tensor, N: int, h: int) -> Tensor:
+    """(n, N, E) (or anything with N * E elements per position) -> (N, h, n, E // h)."""
+    n = t.shape[0]
+    return _ops.permute(reshape(t, (n, N, h, -1)), (1, 2, 0, 3))
+
+
+def _static_heads(t: Tensor, name: str, N: int, h: int, hd: int) -> Tensor:
+    """static_k / static_v (N * h, S, hd), checked as torch does, as (N, h, S, hd)."""
+    if t.shape[0] != N * h:
+        raise AssertionError(f"expecting {name}.size(0) of {N * h}, but got {t.shape[0]}")
+    if t.shape[2] != hd:
+        raise AssertionError(f"expecting {name}.size(2) of {hd}, but got {t.shape[2]}")
+    return reshape(t, (N, h, t.shape[1], hd))
 
 
 def _in_projection(query, key, value, w, b, h):
@@ -1305,11 +1574,40 @@ def _in_projection(query, key, value, w, b, h):
     if b is not None:
         bq, bk, bv = (b[i * E : (i + 1) * E] for i in range(3))
     wq, wk, wv = (w[i * E : (i + 1) * E] for i in range(3))
+    return (
+        _split_heads(linear(query, wq, bq), N, h),
+        _split_heads(linear(key, wk, bk), N, h),
+        _split_heads(linear(value, wv, bv), N, h),
+    )
 
-    def heads(t):  # (n, N, E) -> (N, h, n, hd)
-        return _ops.permute(reshape(t, (t.shape[0], N, h, hd)), (1, 2, 0, 3))
 
-    return heads(linear(query, wq, bq)), heads(linear(key, wk, bk)), heads(linear(value, wv, bv))
+def _in_projection_separate(query, key, value, wq, wk, wv, b, h):
+    """q, k, v projected with separate (E, E), (E, kdim), (E, vdim) weights (torch's
+    _in_projection, with its shape checks) and split into heads: each (N, h, len, E // h)."""
+    for name, w in (("q", wq), ("k", wk), ("v", wv)):
+        if w is None:
+            raise AssertionError(f"use_separate_proj_weight is True but {name}_proj_weight is None")
+    Eq, Ek, Ev = query.shape[-1], key.shape[-1], value.shape[-1]
+    bq = bk = bv = None
+    if b is not None:
+        bq, bk, bv = _ops.chunk(b, 3)
+    for role, w, want, bias in (
+        ("query", wq, (Eq, Eq), bq),
+        ("key", wk, (Eq, Ek), bk),
+        ("value", wv, (Eq, Ev), bv),
+    ):
+        if tuple(w.shape) != want:
+            raise AssertionError(f"expecting {role} weights shape of {want}, but got {w.shape}")
+        if bias is not None and tuple(bias.shape) != (Eq,):
+            raise AssertionError(
+                f"expecting {role} bias shape of {(Eq,)}, but got {bias.shape}"
+            )
+    N = query.shape[1]
+    return (
+        _split_heads(linear(query, wq, bq), N, h),
+        _split_heads(linear(key, wk, bk), N, h),
+        _split_heads(linear(value, wv, bv), N, h),
+    )
 
 
 def _invert_bool(mask: Tensor) -> Tensor:

@@ -18,6 +18,17 @@ class Embedding(Module):
 
     The weight is initialised N(0, 1); the ``padding_idx`` row is zero and gets no gradient.
 
+    Args:
+        num_embeddings: number of rows.
+        embedding_dim: size of each row.
+        padding_idx: a row kept at zero at init that gets no gradient.
+        max_norm: rows looked up whose ``norm_type``-norm exceeds it are renormalised to
+            ``max_norm`` in place before the lookup (see ``F.embedding``).
+        norm_type: the p of that norm. Default: 2.
+        scale_grad_by_freq: divide each row's gradient by its index's count in the batch.
+        sparse: not supported (eagergrad has no sparse gradients); forward raises
+            ``NotImplementedError``.
+
     Shape:
         Input: integer tensor ``(*)``; output ``(*, embedding_dim)``.
 
@@ -26,6 +37,8 @@ class Embedding(Module):
         >>> emb = eg.nn.Embedding(10, 3, padding_idx=0)
         >>> emb(eg.tensor([[0, 2], [4, 5]])).shape
         eagergrad.Size([2, 2, 3])
+        >>> eg.nn.Embedding(10, 3, max_norm=1.0, scale_grad_by_freq=True)
+        Embedding(10, 3, max_norm=1.0, scale_grad_by_freq=True)
     """
 
     def __init__(
@@ -89,11 +102,18 @@ class Embedding(Module):
         )
 
     def extra_repr(self) -> str:
+        # torch's format: options shown only when they differ from the defaults
         s = f"{self.num_embeddings}, {self.embedding_dim}"
         if self.padding_idx is not None:
             s += f", padding_idx={self.padding_idx}"
         if self.max_norm is not None:
             s += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            s += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq is not False:
+            s += f", scale_grad_by_freq={self.scale_grad_by_freq}"
+        if self.sparse is not False:
+            s += ", sparse=True"
         return s
 
     @classmethod
@@ -107,7 +127,14 @@ class Embedding(Module):
         scale_grad_by_freq: bool = False,
         sparse: bool = False,
     ) -> Embedding:
-        """An Embedding whose weight is ``embeddings`` (frozen by default)."""
+        """An Embedding whose weight is ``embeddings`` (frozen by default).
+
+        Example:
+            >>> import eagergrad as eg
+            >>> emb = eg.nn.Embedding.from_pretrained(eg.tensor([[3., 4.], [0., 1.]]), max_norm=1.0)
+            >>> emb(eg.tensor([0]))
+            tensor([[0.6000, 0.8000]])
+        """
         if embeddings.dim() != 2:
             raise AssertionError("Embeddings parameter is expected to be 2-dimensional")
         rows, cols = embeddings.shape

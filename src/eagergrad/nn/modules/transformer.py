@@ -32,14 +32,24 @@ class MultiheadAttention(Module):
         num_heads: number of heads (must divide ``embed_dim``).
         dropout: dropout on the attention weights (training only).
         bias: whether the in/out projections have biases.
+        add_bias_kv: learn ``bias_k`` and ``bias_v`` (1, 1, E), appended to the projected
+            keys and values as one more attendable position.
+        add_zero_attn: append a zero key and value (after the projection) as one more
+            attendable position.
+        kdim, vdim: feature sizes of key and value (default ``embed_dim``). When either
+            differs from ``embed_dim`` the projections are separate parameters
+            ``q_proj_weight`` (E, E), ``k_proj_weight`` (E, kdim), ``v_proj_weight``
+            (E, vdim), and ``in_proj_weight`` is None.
         batch_first: inputs and outputs are (N, L, E) instead of (L, N, E).
 
-    Parameters follow torch's layout and names (``in_proj_weight`` (3E, E), ``in_proj_bias``,
+    Parameters follow torch's layout, names and registration order (``in_proj_weight``
+    (3E, E) or the three separate weights, ``in_proj_bias`` (3E), ``bias_k``, ``bias_v``,
     ``out_proj.weight``, ``out_proj.bias``), so state dicts move between the two libraries.
 
     ``forward(query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
     average_attn_weights=True, is_causal=False)`` returns ``(output, weights)``; bool masks
-    mark positions that may *not* be attended (True = masked), float masks are added.
+    mark positions that may *not* be attended (True = masked), float masks are added. With
+    ``add_bias_kv`` or ``add_zero_attn`` the weights have one more column for each.
 
     Example:
         >>> import eagergrad as eg
@@ -48,6 +58,14 @@ class MultiheadAttention(Module):
         >>> out, w = mha(x, x, x)
         >>> out.shape, w.shape
         (eagergrad.Size([3, 5, 8]), eagergrad.Size([3, 5, 5]))
+        >>> cross = eg.nn.MultiheadAttention(8, 2, kdim=4, vdim=6, add_bias_kv=True,
+        ...                                  add_zero_attn=True, batch_first=True)
+        >>> out, w = cross(x, eg.randn(3, 7, 4), eg.randn(3, 7, 6))
+        >>> out.shape, w.shape
+        (eagergrad.Size([3, 5, 8]), eagergrad.Size([3, 5, 9]))
+        >>> [name for name, _ in cross.named_parameters()]
+        ['q_proj_weight', 'k_proj_weight', 'v_proj_weight', 'in_proj_bias', 'bias_k', 'bias_v',
+         'out_proj.weight', 'out_proj.bias']
     """
 
     def __init__(
@@ -70,40 +88,56 @@ class MultiheadAttention(Module):
                 f"embed_dim and num_heads must be greater than 0, got embed_dim={embed_dim} and "
                 f"num_heads={num_heads} instead"
             )
-        if (
-            add_bias_kv
-            or add_zero_attn
-            or (kdim not in (None, embed_dim))
-            or (vdim not in (None, embed_dim))
-        ):
-            raise NotImplementedError(
-                "MultiheadAttention: add_bias_kv, add_zero_attn and kdim/vdim != embed_dim are "
-                "not supported by eagergrad"
-            )
+        kw = {"device": device, "dtype": dtype}
         self.embed_dim = embed_dim
-        self.kdim = self.vdim = embed_dim
-        self._qkv_same_embed_dim = True
+        self.kdim = kdim if kdim is not None else embed_dim
+        self.vdim = vdim if vdim is not None else embed_dim
+        self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
         self.num_heads = num_heads
         self.dropout = dropout
         self.batch_first = batch_first
         self.head_dim = embed_dim // num_heads
         if self.head_dim * num_heads != embed_dim:
             raise AssertionError("embed_dim must be divisible by num_heads")
-        self.in_proj_weight = Parameter(empty(3 * embed_dim, embed_dim, device=device, dtype=dtype))
+        # NOTE: registration order is torch's (the unused names are registered as None), so
+        # named_parameters() and state_dict() list the same keys in the same order.
+        if not self._qkv_same_embed_dim:
+            self.q_proj_weight = Parameter(empty(embed_dim, embed_dim, **kw))
+            self.k_proj_weight = Parameter(empty(embed_dim, self.kdim, **kw))
+            self.v_proj_weight = Parameter(empty(embed_dim, self.vdim, **kw))
+            self.register_parameter("in_proj_weight", None)
+        else:
+            self.in_proj_weight = Parameter(empty(3 * embed_dim, embed_dim, **kw))
+            self.register_parameter("q_proj_weight", None)
+            self.register_parameter("k_proj_weight", None)
+            self.register_parameter("v_proj_weight", None)
         if bias:
-            self.in_proj_bias = Parameter(empty(3 * embed_dim, device=device, dtype=dtype))
+            self.in_proj_bias = Parameter(empty(3 * embed_dim, **kw))
         else:
             self.register_parameter("in_proj_bias", None)
-        self.out_proj = NonDynamicallyQuantizableLinear(
-            embed_dim, embed_dim, bias=bias, device=device, dtype=dtype
-        )
+        self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias, **kw)
+        if add_bias_kv:
+            self.bias_k = Parameter(empty(1, 1, embed_dim, **kw))
+            self.bias_v = Parameter(empty(1, 1, embed_dim, **kw))
+        else:
+            self.bias_k = self.bias_v = None
+        self.add_zero_attn = add_zero_attn
         self._reset_parameters()
 
     def _reset_parameters(self) -> None:
-        init.xavier_uniform_(self.in_proj_weight)
+        if self._qkv_same_embed_dim:
+            init.xavier_uniform_(self.in_proj_weight)
+        else:
+            init.xavier_uniform_(self.q_proj_weight)
+            init.xavier_uniform_(self.k_proj_weight)
+            init.xavier_uniform_(self.v_proj_weight)
         if self.in_proj_bias is not None:
             init.zeros_(self.in_proj_bias)
             init.zeros_(self.out_proj.bias)
+        if self.bias_k is not None:
+            init.xavier_normal_(self.bias_k)
+        if self.bias_v is not None:
+            init.xavier_normal_(self.bias_v)
 
     def forward(
         self,
@@ -116,18 +150,10 @@ class MultiheadAttention(Module):
         average_attn_weights: bool = True,
         is_causal: bool = False,
     ):
-        if is_causal and attn_mask is None:
-            raise RuntimeError(
-                "Need attn_mask if specifying the is_causal hint. You may use the Transformer "
-                "module method `generate_square_subsequent_mask` to create this mask."
-            )
-        batched = query.dim() == 3
-        if not batched:  # unbatched (L, E): add a batch dim of 1
-            query, key, value = (t.reshape(t.shape[0], 1, t.shape[1]) for t in (query, key, value))
-            if key_padding_mask is not None:
-                key_padding_mask = key_padding_mask.reshape(1, -1)
-        elif self.batch_first:
-            query, key, value = (transpose(t, 0, 1) for t in (query, key, value))
+        if self.batch_first and query.dim() == 3:
+            # keeps query is key is value for the packed self-attention projection
+            query, key, value = F._map_qkv(lambda t: transpose(t, 0, 1), query, key, value)
+        separate = not self._qkv_same_embed_dim
         out, weights = F.multi_head_attention_forward(
             query,
             key,
@@ -136,9 +162,9 @@ class MultiheadAttention(Module):
             self.num_heads,
             self.in_proj_weight,
             self.in_proj_bias,
-            None,
-            None,
-            False,
+            self.bias_k,
+            self.bias_v,
+            self.add_zero_attn,
             self.dropout,
             self.out_proj.weight,
             self.out_proj.bias,
@@ -146,14 +172,14 @@ class MultiheadAttention(Module):
             key_padding_mask=key_padding_mask,
             need_weights=need_weights,
             attn_mask=attn_mask,
+            use_separate_proj_weight=separate,
+            q_proj_weight=self.q_proj_weight if separate else None,
+            k_proj_weight=self.k_proj_weight if separate else None,
+            v_proj_weight=self.v_proj_weight if separate else None,
             average_attn_weights=average_attn_weights,
             is_causal=is_causal,
         )
-        if not batched:
-            out = out.reshape(out.shape[0], out.shape[2])
-            if weights is not None:
-                weights = weights.reshape(weights.shape[1:])
-        elif self.batch_first:
+        if self.batch_first and query.dim() == 3:
             out = transpose(out, 0, 1)
         return out, weights
 
