@@ -150,11 +150,19 @@ class Mul(Op):
         need_x, need_y = ctx.needs_input_grad
         return (mul(grad, y) if need_x else None), (mul(grad, x) if need_y else None)
 
+    _reuses_grad = True  # see NOTE [Array backward]
+
     @staticmethod
     def backward_arrays(ctx, grad):
         x, y = ctx.saved_arrays()
         need_x, need_y = ctx.needs_input_grad
-        return (grad * y if need_x else None), (grad * x if need_y else None)
+        grad_y = grad * x if need_y else None  # first: grad may be reused below
+        if not need_x:
+            return None, grad_y
+        if ctx._grad_owned:
+            grad *= y  # grad has the broadcast shape already
+            return grad, grad_y
+        return grad * y, grad_y
 
 
 class Div(Op):
@@ -175,14 +183,20 @@ class Div(Op):
         grad_y = neg(div(mul(grad, x), mul(y, y))) if need_y else None
         return grad_x, grad_y
 
+    _reuses_grad = True  # see NOTE [Array backward]
+
     @staticmethod
     def backward_arrays(ctx, grad):
         x, y = ctx.saved_arrays()
         need_x, need_y = ctx.needs_input_grad
         with quiet(ctx.xp):
-            grad_x = grad / y if need_x else None
-            grad_y = -((grad * x) / (y * y)) if need_y else None
-        return grad_x, grad_y
+            grad_y = -((grad * x) / (y * y)) if need_y else None  # first: grad may be reused
+            if not need_x:
+                return None, grad_y
+            if ctx._grad_owned:
+                grad /= y
+                return grad, grad_y
+            return grad / y, grad_y
 
 
 class DivRounded(Op):
@@ -520,8 +534,12 @@ class Neg(Op):
     def backward(ctx, grad):
         return neg(grad)
 
+    _reuses_grad = True  # see NOTE [Array backward]
+
     @staticmethod
     def backward_arrays(ctx, grad):
+        if ctx._grad_owned:
+            return ctx.xp.negative(grad, out=grad)
         return -grad
 
 
@@ -587,9 +605,14 @@ class Exp(Op):
         (y,) = ctx.saved_tensors
         return mul(grad, y)
 
+    _reuses_grad = True  # see NOTE [Array backward]
+
     @staticmethod
     def backward_arrays(ctx, grad):
         (y,) = ctx.saved_arrays()
+        if ctx._grad_owned:
+            grad *= y
+            return grad
         return grad * y
 
 

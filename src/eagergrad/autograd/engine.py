@@ -235,8 +235,11 @@ def _run(tensors, root_grads, retain_graph, create_graph, capture, only):
             else:
                 break
             g = pending.pop(node)
-            if node._pre_hooks is not None or (capture_nodes and node in capture_nodes):
+            hooked = node._pre_hooks is not None or (capture_nodes and node in capture_nodes)
+            if hooked:
                 g = _run_pre_hooks(node, g, capture_nodes, capture_map)
+                # The hooks (or grad()'s capture) may keep what they saw: foreign from now on.
+                _mark_shared(g if type(g) is list else (g,), handed, foreign, every=True)
             if needed is not None and node not in needed:
                 continue
             arrays = False
@@ -244,7 +247,12 @@ def _run(tensors, root_grads, retain_graph, create_graph, capture, only):
                 # The common case, inlined: one gradient in, a tuple (or one) out.
                 raw = node.backward_arrays  # see NOTE [Array backward]
                 if raw is not None:
-                    grads_in = raw(node, g._data)
+                    data = g._data
+                    # NOTE [Shared gradients]: storage no one else can read may be reused.
+                    if node._reuses_grad:  # set either way: a retained graph runs again
+                        node._grad_owned = (not hooked and data.base is None
+                                            and id(data) not in handed)
+                    grads_in = raw(node, data)
                     arrays = True
                 else:
                     grads_in = node.backward(node, g)
@@ -330,12 +338,15 @@ def _run(tensors, root_grads, retain_graph, create_graph, capture, only):
 #   of it). Such storage is marked as handed out: a leaf receiving it copies it (NOTE [Leaf
 #   gradients are never aliased]) and a pending sum holding it loses ``_engine_owned``. Array
 #   backwards give each input its own storage, so only the Tensor path needs the check.
-# - it came from outside: the caller's gradient (``y.backward(x.grad)``) or what a user Function
-#   or another non-op node returned (it may keep it). Such storage is ``foreign``: copied by
-#   leaves, and a leaf whose ``.grad`` is that storage gets a new sum instead of an in-place one.
+# - it came from outside, or went out: the caller's gradient (``y.backward(x.grad)``), what a
+#   user Function or another non-op node returned (it may keep it), and whatever a hook or
+#   grad()'s capture saw (they may keep it). Such storage is ``foreign``: copied by leaves, never
+#   reused, and a leaf whose ``.grad`` is that storage gets a new sum instead of an in-place one.
 # A storage that only one edge receives is passed on: the node it came from has given up its
 # reference. So a leaf's ``.grad`` stored during the walk is never shared, and the in-place sums
-# into it need no check unless something foreign is about.
+# into it need no check unless something foreign is about. The same reasoning lets an array
+# backward overwrite its incoming gradient (``ctx._grad_owned``, NOTE [Array backward]) when that
+# storage is not a view and not handed out.
 def _mark_shared(grads_in, handed, foreign, every=False):
     seen = {}
     for gi in grads_in:
@@ -462,6 +473,8 @@ def _deliver_leaf(leaf, g, capture_map, only, create_graph, handed, foreign):
             r = hook(g)
             if r is not None:
                 g = r
+        # a hook may keep what it saw: .grad gets its own copy (NOTE [Shared gradients])
+        _mark_shared((g,), handed, foreign, every=True)
     if capture_map is not None:
         key = id(leaf)
         if key in capture_map:

@@ -69,13 +69,18 @@ class Node:
     # ``backward_arrays(ctx, grad)``: the same formula on raw arrays (``grad`` is one), returning
     # an array or None per input (a bare array for a one-input op), with saved values from
     # ``ctx.saved_arrays()``. The engine calls it only in a plain walk (no create_graph, no
-    # anomaly mode, no hooks on the node). It must not write into ``grad`` or a saved array:
-    # either may be shared. It gives each input its own storage (never one array, or views of
-    # one array, to two inputs): the engine relies on that (NOTE [Shared gradients]). The op
+    # anomaly mode, no hooks on the node). It must not write into a saved array, nor into
+    # ``grad`` unless ``ctx._grad_owned``: the engine sets that, for ops that declare
+    # ``_reuses_grad``, when nothing else can read grad's storage, and the op may then return
+    # ``grad`` itself, updated in place (``grad *= y``: no new buffer, one memory pass less).
+    # It gives each input its own storage (never one array, or views of one array, to two
+    # inputs): the engine relies on that (NOTE [Shared gradients]). The op
     # table's gradcheck runs it, its gradgradcheck runs ``backward``, and
     # tests/autograd/test_array_backward.py checks that the two agree for every op that has
     # both, and that their gradients never share storage.
     backward_arrays = None
+    _reuses_grad = False
+    _grad_owned = False
 
     # True when backward's gradients are new storage no one else holds, except where it gives
     # one storage to several inputs (see NOTE [Shared gradients] in engine.py): built-in ops.
