@@ -578,9 +578,12 @@ def _lowest(x):
 
 
 def _max_of(xp, views):
-    out = views[0].copy()
-    for v in views[1:]:
-        xp.maximum(out, v, out=out)  # NOTE: maximum propagates NaN, as torch's max pool does
+    # NOTE: maximum propagates NaN, as torch's max pool does.
+    if len(views) == 1:
+        return views[0].copy()
+    out = xp.maximum(views[0], views[1])  # one pass, not a copy and then one
+    for v in views[2:]:
+        xp.maximum(out, v, out=out)
     return out
 
 
@@ -625,6 +628,12 @@ def _select(xp, views, idx):
 
 def _scatter_into(xp, views, idx, g, disjoint):
     """views[idx] += g elementwise (views of one zeroed buffer)."""
+    if disjoint and len(views) == 2:
+        # The common 2-wide window in two passes: g * idx to the second, the rest to the first
+        # (g - g * idx is g * (idx == 0) exactly, inf and nan included).
+        xp.multiply(g, idx, out=views[1])
+        xp.subtract(g, views[1], out=views[0])
+        return
     for i, view in enumerate(views):
         if disjoint:
             xp.multiply(g, idx == i, out=view)
