@@ -243,7 +243,8 @@ class Node:
         out.grad_fn = self
         saved = self._saved
         if saved:
-            # The common cases, inlined: each saved array is an input's or the output.
+            # _save_entries for the common cases, inlined: each saved array is an input's or
+            # the output (this runs once per recorded op).
             entries = []
             for a in saved:
                 for t in inputs:
