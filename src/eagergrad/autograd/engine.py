@@ -271,15 +271,18 @@ def _run(tensors, root_grads, retain_graph, create_graph, capture, only):
             if not arrays:
                 if len(grads_in) == 2 and node._fresh_grads:
                     g0, g1 = grads_in
-                    if g0 is not None and g1 is not None:
+                    # (a gradient for an input that needs none goes nowhere: not shared)
+                    if (g0 is not None and g1 is not None and edges[0] is not None
+                            and edges[1] is not None):
                         d0, d1 = g0._data, g1._data
                         if d0 is d1 and d0.base is None:  # add's (grad, grad), inlined
                             handed[id(d0)] = True
                             g0._engine_owned = g1._engine_owned = False
                         elif d0 is d1 or d0.base is not None or d1.base is not None:
-                            _mark_shared(grads_in, handed, foreign)
+                            _mark_shared(grads_in, handed, foreign)  # views: check storages
                 elif len(grads_in) > 2 or not node._fresh_grads:
-                    _mark_shared(grads_in, handed, foreign, every=not node._fresh_grads)
+                    _mark_shared([gi for e, gi in zip(edges, grads_in) if e is not None],
+                                 handed, foreign, every=not node._fresh_grads)
             for edge, gi in zip(edges, grads_in):
                 if edge is None or gi is None:
                     continue
