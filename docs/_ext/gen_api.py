@@ -127,6 +127,23 @@ PAGES = {
             )
         ],
     ),
+    "linalg.md": (
+        "eagergrad.linalg",
+        "torch.linalg's functions: norms, inverses and solves, decompositions (Cholesky, QR, SVD,\n"
+        "symmetric eigendecomposition) and products, on batches `(*, m, n)` of float32/float64\n"
+        "matrices, with torch's gradients. `eg.linalg.matmul` is [`eg.matmul`](ops.md).\n"
+        "Singular or not positive-definite inputs raise `eg.linalg.LinAlgError`, a\n"
+        "`RuntimeError`, as in torch (on cupy only when its error checking is on).",
+        [("eagergrad.linalg", {"eagergrad._ops.linalg_decomp", "eagergrad.linalg"}, set())],
+    ),
+    "special.md": (
+        "eagergrad.special",
+        "torch.special's functions. `expit` is [`eg.sigmoid`](ops.md); `erf`, `erfc`, `erfinv`,\n"
+        "`exp2`, `expm1`, `log1p`, `logit`, `logsumexp`, `sinc` and `xlogy` are the functions of\n"
+        "the same names in [Operations](ops.md). The others follow.",
+        [("eagergrad.special", None, {"expit", "erf", "erfc", "erfinv", "exp2", "expm1", "log1p",
+                                      "logit", "logsumexp", "sinc", "xlogy"})],
+    ),
     "dtypes-devices.md": (
         "Data types, devices, printing",
         "The dtypes are module attributes: `eg.float16` (`eg.half`), `eg.float32` (`eg.float`,\n"

@@ -47,7 +47,9 @@ from .serialization import load, save
 
 # isort: off
 # Subpackages last: their modules may use the names above at import time.
-from . import autograd, cuda, datasets, jit, nn, onnx, optim, profiler, utils, viz  # noqa: E402
+from . import (  # noqa: E402
+    autograd, cuda, datasets, jit, linalg, nn, onnx, optim, profiler, special, utils, viz,
+)
 # isort: on
 
 half = float16
@@ -72,7 +74,8 @@ __all__ = [
     "get_default_dtype", "set_default_dtype", "promote_types", "set_printoptions",
     "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
     "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state",
-    "autograd", "cuda", "datasets", "jit", "nn", "onnx", "optim", "profiler", "utils", "viz",
+    "autograd", "cuda", "datasets", "jit", "linalg", "nn", "onnx", "optim", "profiler", "special",
+    "utils", "viz",
     "save", "load",
     *_creation_all,
     *[n for n in _ops.__all__ if n not in _INTERNAL],

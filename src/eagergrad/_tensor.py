@@ -1661,6 +1661,117 @@ class Tensor:
     def cumsum(self, dim, *, dtype=None):
         return _F.cumsum(self, dim, dtype=dtype)
 
+    def median(self, dim=None, keepdim=False):
+        return _F.median(self, dim, keepdim)
+
+    def nanmedian(self, dim=None, keepdim=False):
+        return _F.nanmedian(self, dim, keepdim)
+
+    def nansum(self, dim=None, keepdim=False, *, dtype=None):
+        return _F.nansum(self, dim, keepdim, dtype=dtype)
+
+    def nanmean(self, dim=None, keepdim=False, *, dtype=None):
+        return _F.nanmean(self, dim, keepdim, dtype=dtype)
+
+    def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        return _F.quantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        return _F.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def cummax(self, dim):
+        return _F.cummax(self, dim)
+
+    def cummin(self, dim):
+        return _F.cummin(self, dim)
+
+    def logcumsumexp(self, dim):
+        return _F.logcumsumexp(self, dim)
+
+    def aminmax(self, *, dim=None, keepdim=False):
+        return _F.aminmax(self, dim=dim, keepdim=keepdim)
+
+    def mode(self, dim=-1, keepdim=False):
+        return _F.mode(self, dim, keepdim)
+
+    def logaddexp(self, other):
+        return _F.logaddexp(self, other)
+
+    def logaddexp2(self, other):
+        return _F.logaddexp2(self, other)
+
+    def hypot(self, other):
+        return _F.hypot(self, other)
+
+    def xlogy(self, other):
+        return _F.xlogy(self, other)
+
+    def sinc(self):
+        return _F.sinc(self)
+
+    def deg2rad(self):
+        return _F.deg2rad(self)
+
+    def rad2deg(self):
+        return _F.rad2deg(self)
+
+    def heaviside(self, values):
+        return _F.heaviside(self, values)
+
+    def logit(self, eps=None):
+        return _F.logit(self, eps)
+
+    def cross(self, other, dim=None):
+        return _F.cross(self, other, dim)
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return _F.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def addmv(self, mat, vec, *, beta=1, alpha=1):
+        return _F.addmv(self, mat, vec, beta=beta, alpha=alpha)
+
+    def addr(self, vec1, vec2, *, beta=1, alpha=1):
+        return _F.addr(self, vec1, vec2, beta=beta, alpha=alpha)
+
+    def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
+        return _F.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def diag(self, diagonal=0):
+        return _F.diag(self, diagonal)
+
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        return _F.diag_embed(self, offset, dim1, dim2)
+
+    def trace(self):
+        return _F.trace(self)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+        return _F.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def bincount(self, weights=None, minlength=0):
+        return _F.bincount(self, weights, minlength)
+
+    def moveaxis(self, source, destination):
+        return _F.moveaxis(self, source, destination)
+
+    def take(self, index):
+        return _F.take(self, index)
+
+    def rot90(self, k=1, dims=(0, 1)):
+        return _F.rot90(self, k, dims)
+
+    def kron(self, other):
+        return _F.kron(self, other)
+
+    def hsplit(self, indices_or_sections):
+        return _F.hsplit(self, indices_or_sections)
+
+    def vsplit(self, indices_or_sections):
+        return _F.vsplit(self, indices_or_sections)
+
+    def dsplit(self, indices_or_sections):
+        return _F.dsplit(self, indices_or_sections)
+
     def cumprod(self, dim, *, dtype=None):
         return _F.cumprod(self, dim, dtype=dtype)
 

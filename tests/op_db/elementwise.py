@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 
+import eagergrad.special  # noqa: F401  (lib.special in the lambdas below)
+
 from . import OpInfo
 
 OPS: list[OpInfo] = []
@@ -196,4 +198,38 @@ OPS += [
            int_inputs={0: (-5, 5)}, differentiable=False),
     OpInfo("isfinite", lambda lib, x: lib.isfinite(1 / x), lambda np, x: np.isfinite(1 / x),
            [((3, 4),)], differentiable=False),
+]
+
+# --- logaddexp, hypot, xlogy, sinc, deg2rad, logit and torch.special ------------------------------
+OPS += [
+    OpInfo("logaddexp", lambda lib, x, y: lib.logaddexp(x, y), lambda np, x, y: np.logaddexp(x, y),
+           [((3, 4), (3, 4)), ((3, 4), (4,))], broadcasting=True),
+    OpInfo("logaddexp2", lambda lib, x, y: lib.logaddexp2(x * 10, y),
+           lambda np, x, y: np.logaddexp2(x * 10, y), [((3, 4), (3, 1))], broadcasting=True),
+    OpInfo("hypot", lambda lib, x, y: lib.hypot(x, y), lambda np, x, y: np.hypot(x, y),
+           [((3, 4), (3, 4)), ((2, 3), (3,))], broadcasting=True),
+    OpInfo("xlogy", lambda lib, x, y: lib.xlogy(x, y), lambda np, x, y: x * np.log(y),
+           [((3, 4), (3, 4)), ((3, 4), (4,))], domain=(0.1, 2.0), broadcasting=True),
+    OpInfo("xlogy_scalar", lambda lib, y: lib.xlogy(2.5, y), lambda np, y: 2.5 * np.log(y),
+           [((3, 4),)], domain=(0.1, 2.0)),
+    OpInfo("special_xlog1py", lambda lib, x, y: lib.special.xlog1py(x, y),
+           lambda np, x, y: x * np.log1p(y), [((3, 4), (4,))], domain=(0.1, 2.0)),
+    OpInfo("sinc", lambda lib, x: lib.sinc(x), lambda np, x: np.sinc(x), [((3, 4),), ((),)],
+           torch_atol=1e-4),
+    OpInfo("deg2rad", lambda lib, x: lib.deg2rad(x), lambda np, x: np.deg2rad(x), [((3, 4),)]),
+    OpInfo("rad2deg", lambda lib, x: lib.rad2deg(x), lambda np, x: np.rad2deg(x), [((3, 4),)],
+           atol=1e-4, torch_atol=1e-4),
+    OpInfo("logit", lambda lib, x: lib.logit(x), lambda np, x: np.log(x / (1 - x)), [((3, 4),)],
+           domain=(0.1, 0.9)),
+    OpInfo("logit_eps", lambda lib, x: lib.logit(x * 2 - 0.5, eps=0.2),
+           lambda np, x: (lambda p: np.log(p / (1 - p)))(np.clip(x * 2 - 0.5, 0.2, 0.8)),
+           [((3, 4),)], avoid_ties=True, note="x*2-0.5 in (-1.5, 0.5): some clamped, none at 0.2"),
+    OpInfo("special_expit", lambda lib, x: lib.special.expit(x),
+           lambda np, x: 1 / (1 + np.exp(-x)), [((3, 4),)]),
+    OpInfo("special_entr", lambda lib, x: lib.special.entr(x), lambda np, x: -x * np.log(x),
+           [((3, 4),)], domain=(0.1, 2.0)),
+    OpInfo("special_ndtr", lambda lib, x: lib.special.ndtr(x),
+           lambda np, x: 0.5 * _vec(np, math.erfc, -x / math.sqrt(2)), [((3, 4),)]),
+    OpInfo("special_log_softmax", lambda lib, x: lib.special.log_softmax(x, 1),
+           lambda np, x: x - np.log(np.exp(x).sum(1, keepdims=True)), [((3, 4),)]),
 ]

@@ -162,3 +162,12 @@ OPS += [
     OpInfo("nonzero_tuple", lambda lib, m: lib.nonzero(m, as_tuple=True),
            lambda np, m: np.nonzero(m), [((3, 4),)], bool_inputs=(0,), differentiable=False),
 ]
+
+# --- take ----------------------------------------------------------------------------------------
+OPS += [
+    OpInfo("take", lambda lib, x: lib.take(x, _idx(lib, x, [[0, -1], [5, 0]])),
+           lambda np, x: np.take(x, np.array([[0, -1], [5, 0]])), [((2, 3),)],
+           note="repeated indices accumulate in backward"),
+    OpInfo("take_int_input", lambda lib, x, i: lib.take(x, i), lambda np, x, i: np.take(x, i),
+           [((3, 4), (5,)), ((), (2,))], int_inputs={1: (-1, 1)}),
+]

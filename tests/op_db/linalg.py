@@ -62,3 +62,28 @@ OPS += [
     OpInfo("tensordot_lists", lambda lib, x, y: lib.tensordot(x, y, ([0, 2], [1, 0])),
            lambda np, x, y: np.tensordot(x, y, ([0, 2], [1, 0])), [((2, 3, 4), (4, 2, 5))]),
 ]
+
+# --- baddbmm, addmv, addr, cdist, cross -----------------------------------------------------------
+OPS += [
+    OpInfo("baddbmm", lambda lib, b, x, y: lib.baddbmm(b, x, y, beta=0.5, alpha=2.0),
+           lambda np, b, x, y: 0.5 * b + 2.0 * (x @ y), [((2, 3, 4), (2, 3, 2), (2, 2, 4)),
+                                                         ((4,), (2, 3, 2), (2, 2, 4))]),
+    OpInfo("addmv", lambda lib, b, m, v: lib.addmv(b, m, v, alpha=1.5),
+           lambda np, b, m, v: b + 1.5 * (m @ v), [((3,), (3, 4), (4,)), ((), (3, 4), (4,))]),
+    OpInfo("addr", lambda lib, b, u, v: lib.addr(b, u, v, beta=2.0),
+           lambda np, b, u, v: 2.0 * b + np.outer(u, v), [((3, 4), (3,), (4,))]),
+    OpInfo("cdist", lambda lib, x, y: lib.cdist(x, y),
+           lambda np, x, y: np.sqrt(((x[:, None, :] - y[None, :, :]) ** 2).sum(-1)),
+           [((3, 4), (5, 4))]),
+    OpInfo("cdist_batched_p1", lambda lib, x, y: lib.cdist(x, y, p=1.0),
+           lambda np, x, y: np.abs(x[..., :, None, :] - y[..., None, :, :]).sum(-1),
+           [((2, 3, 4), (2, 2, 4))], avoid_ties=True, double_backward=False,
+           note="p=1: the gradient is sign(diff), whose derivative is 0 (gradcheck covers it)"),
+    OpInfo("cdist_p3", lambda lib, x, y: lib.cdist(x, y, p=3.0),
+           lambda np, x, y: (np.abs(x[:, None, :] - y[None, :, :]) ** 3).sum(-1) ** (1 / 3),
+           [((3, 2), (4, 2))]),
+    OpInfo("cross_dim", lambda lib, x, y: lib.cross(x, y, dim=-1),
+           lambda np, x, y: np.cross(x, y), [((4, 3), (4, 3)), ((2, 1, 3), (1, 4, 3))]),
+    OpInfo("cross_dim0", lambda lib, x, y: lib.cross(x, y, dim=0),
+           lambda np, x, y: np.cross(x, y, axis=0), [((3, 2), (3, 2))]),
+]

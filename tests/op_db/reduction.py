@@ -160,3 +160,72 @@ OPS += [
            lambda np, x: (np.sort(x, 0)[:2], np.argsort(x, 0)[:2]), [((4, 3),)],
            avoid_ties=True),
 ]
+
+# --- median, mode, nansum/nanmean, quantile -------------------------------------------------------
+
+
+def _lower_median(np, x, axis):
+    s = np.sort(x, axis)
+    return np.take(s, (x.shape[axis] - 1) // 2, axis)
+
+
+def _median_dim(np, x, axis, keepdims=False):
+    idx = np.take(np.argsort(x, axis, kind="stable"), [(x.shape[axis] - 1) // 2], axis)
+    vals = np.take_along_axis(x, idx, axis)
+    return (vals, idx) if keepdims else (vals.squeeze(axis), idx.squeeze(axis))
+
+
+OPS += [
+    OpInfo("median", lambda lib, x: lib.median(x), lambda np, x: _lower_median(np, x.ravel(), 0),
+           [((3, 4),), ((5,),)], avoid_ties=True),
+    OpInfo("median_dim", lambda lib, x: tuple(lib.median(x, 1)),
+           lambda np, x: _median_dim(np, x, 1), [((3, 4),), ((2, 5, 3),)], avoid_ties=True),
+    OpInfo("median_dim_keepdim_neg", lambda lib, x: tuple(lib.median(x, -1, keepdim=True)),
+           lambda np, x: _median_dim(np, x, -1, True), [((3, 5),)], avoid_ties=True),
+    OpInfo("nanmedian_dim", lambda lib, x: lib.nanmedian(x, 0).values,
+           lambda np, x: _median_dim(np, x, 0)[0], [((4, 3),)], avoid_ties=True),
+    OpInfo("mode", lambda lib, x: tuple(lib.mode(lib.round(x * 2) / 2)),
+           None, [((3, 7),), ((2, 3, 5),)], avoid_ties=True, differentiable=False,
+           note="ties in rounded values: torch is the reference (mode_grad covers gradients)"),
+    OpInfo("mode_grad", lambda lib, x: lib.mode(x, 0).values, lambda np, x: np.min(x, 0),
+           [((3, 4),)], avoid_ties=True),
+    OpInfo("nansum", lambda lib, x: lib.nansum(x), lambda np, x: np.sum(x), [((3, 4),)]),
+    OpInfo("nansum_dim_keepdim", lambda lib, x: lib.nansum(x, (0, 2), keepdim=True),
+           lambda np, x: np.sum(x, (0, 2), keepdims=True), [((2, 3, 4),)]),
+    OpInfo("nanmean_dim", lambda lib, x: lib.nanmean(x, 1), lambda np, x: np.mean(x, 1),
+           [((3, 4),)]),
+    OpInfo("quantile", lambda lib, x: lib.quantile(x, 0.3),
+           lambda np, x: np.quantile(x, 0.3), [((3, 4),), ((5,),)], avoid_ties=True),
+    OpInfo("quantile_q_tensor_dim", lambda lib, x, q: lib.quantile(x, q, 1, keepdim=True),
+           lambda np, x, q: np.quantile(x, q, 1, keepdims=True), [((3, 5), (2,))],
+           domain=(0.0, 1.0), grad_inputs=(0,)),
+    OpInfo("quantile_midpoint", lambda lib, x: lib.quantile(x, 0.4, -1, interpolation="midpoint"),
+           lambda np, x: np.quantile(x, 0.4, -1, method="midpoint"), [((3, 6),)],
+           avoid_ties=True),
+    OpInfo("quantile_lower", lambda lib, x: lib.quantile(x, 0.4, 0, interpolation="lower"),
+           lambda np, x: np.quantile(x, 0.4, 0, method="lower"), [((5, 3),)], avoid_ties=True),
+    OpInfo("nanquantile", lambda lib, x: lib.nanquantile(x, 0.7, 0),
+           lambda np, x: np.nanquantile(x, 0.7, 0), [((4, 3),)], avoid_ties=True),
+]
+
+# --- cummax, cummin, logcumsumexp, aminmax --------------------------------------------------------
+OPS += [
+    OpInfo("cummax", lambda lib, x: lib.cummax(x, 1).values,
+           lambda np, x: np.maximum.accumulate(x, 1), [((3, 5),), ((2, 3, 4),)],
+           avoid_ties=True),
+    OpInfo("cummin_indices", lambda lib, x: tuple(lib.cummin(x, -1)),
+           lambda np, x: (np.minimum.accumulate(x, -1),
+                          np.maximum.accumulate(np.where(x == np.minimum.accumulate(x, -1),
+                                                         np.arange(x.shape[-1]), 0), -1)),
+           [((3, 5),)], avoid_ties=True),
+    OpInfo("cummax_0d", lambda lib, x: lib.cummax(x, 0).values, lambda np, x: x, [((),)]),
+    OpInfo("logcumsumexp", lambda lib, x: lib.logcumsumexp(x, 1),
+           lambda np, x: np.logaddexp.accumulate(x, 1), [((3, 4),), ((2, 3, 4),)]),
+    OpInfo("logcumsumexp_dim0", lambda lib, x: lib.logcumsumexp(x * 5, 0),
+           lambda np, x: np.logaddexp.accumulate(x * 5, 0), [((4, 2),)]),
+    OpInfo("aminmax", lambda lib, x: tuple(lib.aminmax(x)), lambda np, x: (np.min(x), np.max(x)),
+           [((3, 4),)], avoid_ties=True),
+    OpInfo("aminmax_dim_keepdim", lambda lib, x: tuple(lib.aminmax(x, dim=1, keepdim=True)),
+           lambda np, x: (np.min(x, 1, keepdims=True), np.max(x, 1, keepdims=True)),
+           [((3, 4),)], avoid_ties=True),
+]

@@ -132,3 +132,99 @@ OPS += [
     OpInfo("diagonal_neg", lambda lib, x: lib.diagonal(x, -1, -1, -2),
            lambda np, x: np.diagonal(x, -1, -1, -2), [((2, 4, 3),)]),
 ]
+
+
+def _t(lib, x, values):
+    """An int64 tensor on ``x``'s device (tensor ``repeats``)."""
+    return lib.tensor(values, device=x.device)
+
+
+def _np_diag_embed(np, x, offset=0, dim1=-2, dim2=-1):
+    n = x.shape[-1] + abs(offset)
+    out = np.zeros(x.shape[:-1] + (n, n), x.dtype)
+    rows = np.arange(x.shape[-1]) + max(-offset, 0)
+    out[..., rows, rows + offset] = x
+    return np.moveaxis(out, (-2, -1), (dim1, dim2))
+
+
+def _np_block_diag(np, *xs):
+    mats = [np.atleast_2d(x) for x in xs]
+    out = np.zeros((sum(m.shape[0] for m in mats), sum(m.shape[1] for m in mats)),
+                   np.result_type(*mats))
+    r = c = 0
+    for m in mats:
+        out[r:r + m.shape[0], c:c + m.shape[1]] = m
+        r, c = r + m.shape[0], c + m.shape[1]
+    return out
+
+
+def _np_cartesian_prod(np, *xs):
+    return np.stack([g.reshape(-1) for g in np.meshgrid(*xs, indexing="ij")], 1)
+
+
+# --- repeat_interleave, meshgrid, cartesian_prod, moveaxis ---------------------------------------
+OPS += [
+    OpInfo("repeat_interleave", lambda lib, x: lib.repeat_interleave(x, 2),
+           lambda np, x: np.repeat(x, 2), [((2, 3),), ((),)]),
+    OpInfo("repeat_interleave_dim", lambda lib, x: lib.repeat_interleave(x, 3, dim=-1),
+           lambda np, x: np.repeat(x, 3, -1), [((2, 3),)]),
+    OpInfo("repeat_interleave_tensor",
+           lambda lib, x: lib.repeat_interleave(x, _t(lib, x, [1, 0, 3]), dim=1),
+           lambda np, x: np.repeat(x, [1, 0, 3], 1), [((2, 3),)]),
+    OpInfo("repeat_interleave_tensor_flat",
+           lambda lib, x: lib.repeat_interleave(x, _t(lib, x, [2, 1, 1, 0])),
+           lambda np, x: np.repeat(x.reshape(-1), [2, 1, 1, 0]), [((2, 2),)]),
+    OpInfo("meshgrid_ij", lambda lib, x, y: lib.meshgrid(x, y, indexing="ij"),
+           lambda np, x, y: tuple(np.meshgrid(x, y, indexing="ij")), [((2,), (3,))]),
+    OpInfo("meshgrid_xy", lambda lib, x, y, z: lib.meshgrid([x, y, z], indexing="xy"),
+           lambda np, x, y, z: tuple(np.meshgrid(x, y, z, indexing="xy")),
+           [((2,), (3,), (4,)), ((), (3,), (1,))]),
+    OpInfo("cartesian_prod", lambda lib, x, y: lib.cartesian_prod(x, y), _np_cartesian_prod,
+           [((2,), (3,))]),
+    OpInfo("moveaxis", lambda lib, x: lib.moveaxis(x, (0, 1), (-1, 0)),
+           lambda np, x: np.moveaxis(x, (0, 1), (-1, 0)), [((2, 3, 4),)]),
+]
+
+# --- diag, diag_embed, trace, rot90, kron, block_diag --------------------------------------------
+OPS += [
+    OpInfo("diag_vector", lambda lib, x: lib.diag(x), lambda np, x: np.diag(x), [((3,),)]),
+    OpInfo("diag_vector_offset", lambda lib, x: lib.diag(x, -2), lambda np, x: np.diag(x, -2),
+           [((3,),)]),
+    OpInfo("diag_matrix", lambda lib, x: lib.diag(x, 1), lambda np, x: np.diag(x, 1),
+           [((3, 4),), ((4, 3),)]),
+    OpInfo("diag_embed", lambda lib, x: lib.diag_embed(x), lambda np, x: _np_diag_embed(np, x),
+           [((2, 3),), ((3,),)]),
+    OpInfo("diag_embed_dims", lambda lib, x: lib.diag_embed(x, 1, 0, 2),
+           lambda np, x: _np_diag_embed(np, x, 1, 0, 2), [((2, 3),)]),
+    OpInfo("diag_embed_neg", lambda lib, x: lib.diag_embed(x, -1, -1, 1),
+           lambda np, x: _np_diag_embed(np, x, -1, -1, 1), [((2, 2, 3),)]),
+    OpInfo("trace", lambda lib, x: lib.trace(x), lambda np, x: np.asarray(np.trace(x)),
+           [((3, 3),), ((2, 4),)]),
+    OpInfo("rot90", lambda lib, x: lib.rot90(x), lambda np, x: np.rot90(x), [((2, 3),)]),
+    OpInfo("rot90_k", lambda lib, x: lib.rot90(x, 2, (2, 0)), lambda np, x: np.rot90(x, 2, (2, 0)),
+           [((2, 3, 4),)]),
+    OpInfo("rot90_neg", lambda lib, x: lib.rot90(x, -1, (-1, 1)),
+           lambda np, x: np.rot90(x, -1, (-1, 1)), [((2, 3, 4),)]),
+    OpInfo("rot90_zero", lambda lib, x: lib.rot90(x, 4), lambda np, x: x.copy(), [((2, 3),)]),
+    OpInfo("kron", lambda lib, x, y: lib.kron(x, y), lambda np, x, y: np.kron(x, y),
+           [((2, 3), (3, 2)), ((2,), (2, 3)), ((), (3,)), ((2, 1, 2), (2, 2))]),
+    OpInfo("block_diag", lambda lib, x, y, z: lib.block_diag(x, y, z), _np_block_diag,
+           [((2, 3), (), (2,)), ((1, 1), (0, 2), (3, 1))]),
+]
+
+# --- dstack, column_stack, hsplit, vsplit, dsplit ------------------------------------------------
+OPS += [
+    OpInfo("dstack", lambda lib, x, y: lib.dstack([x, y]), lambda np, x, y: np.dstack([x, y]),
+           [((2,), (2,)), ((2, 3), (2, 3)), ((2, 3, 1), (2, 3, 2))]),
+    OpInfo("column_stack", lambda lib, x, y, z: lib.column_stack([x, y, z]),
+           lambda np, x, y, z: np.column_stack([x, y, z]), [((3,), (3, 2), (3,))]),
+    OpInfo("hsplit", lambda lib, x: lib.hsplit(x, 2), lambda np, x: tuple(np.hsplit(x, 2)),
+           [((3, 4),), ((4,),)]),
+    OpInfo("hsplit_indices", lambda lib, x: lib.hsplit(x, [3, 1, -1]),
+           lambda np, x: tuple(np.hsplit(x, [3, 1, -1])), [((2, 4),)],
+           note="numpy slicing: [3:1] is empty, negative indices count from the end"),
+    OpInfo("vsplit", lambda lib, x: lib.vsplit(x, [1]), lambda np, x: tuple(np.vsplit(x, [1])),
+           [((3, 2),)]),
+    OpInfo("dsplit", lambda lib, x: lib.dsplit(x, 2), lambda np, x: tuple(np.dsplit(x, 2)),
+           [((1, 2, 4),)]),
+]

@@ -41,6 +41,9 @@ __all__ = [
     # binary math and selection
     "atan2", "arctan2", "clamp", "clip", "clamp_min", "clamp_max", "maximum", "minimum", "where",
     "lerp", "nan_to_num",
+    # special functions
+    "logaddexp", "logaddexp2", "hypot", "xlogy", "sinc", "deg2rad", "rad2deg", "heaviside",
+    "logit",
     # comparisons and predicates (no grad)
     "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
     "not_equal", "equal", "isclose", "allclose", "isnan", "isinf", "isfinite",
@@ -2340,3 +2343,274 @@ def copy_from(input: Tensor, src: Tensor) -> Tensor:  # noqa: A002
             f"({list(src.shape)}) (src must be broadcastable to self)"
         ) from None
     return CopyFrom.apply(input, src)
+
+
+# --- logaddexp, hypot, xlogy, sinc, deg2rad, heaviside, logit ------------------------------------
+class Logaddexp(Op):
+    """log(exp(x) + exp(y)) (``base2``: log2(2**x + 2**y)), without overflow.
+
+    Gradient: grad * sigmoid(x - y) for x and grad * sigmoid(y - x) for y (the differences
+    scaled by ln 2 for base 2).
+    """
+
+    broadcasting = True
+
+    @staticmethod
+    def forward(ctx, x, y, base2):
+        ctx.save_for_backward(x, y)
+        ctx.base2 = base2
+        with quiet(ctx.xp):  # -inf and -inf
+            return ctx.xp.logaddexp2(x, y) if base2 else ctx.xp.logaddexp(x, y)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad
+        diff = sub(x, y)
+        if ctx.base2:
+            diff = mul(diff, _LN2)
+        return (mul(grad, sigmoid(diff)) if need_x else None,
+                mul(grad, sigmoid(neg(diff))) if need_y else None)
+
+
+def _float_binary(op: str, input, other):  # noqa: A002
+    """Promoted tensor operands of a float-only binary op (torch has no integer kernel)."""
+    _check_tensor(input, op, "input", 1)
+    _check_tensor(other, op, "other", 2)
+    a, b, d = promote(input, other)
+    if not d.is_floating_point:
+        raise _not_implemented(op, a)
+    return a, b
+
+
+def logaddexp(input, other) -> Tensor:  # noqa: A002
+    """``log(exp(input) + exp(other))`` computed without overflow.
+
+    Derivative: sigmoid(input - other) w.r.t. input, sigmoid(other - input) w.r.t. other.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.logaddexp(eg.tensor([100.0]), eg.tensor([100.0]))
+        tensor([100.6931])
+    """
+    a, b = _float_binary("logaddexp", input, other)
+    return Logaddexp.apply(a, b, base2=False)
+
+
+def logaddexp2(input, other) -> Tensor:  # noqa: A002
+    """``log2(2**input + 2**other)`` computed without overflow.
+
+    Derivative: sigmoid((input - other) ln 2) w.r.t. input, and symmetrically for other.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.logaddexp2(eg.tensor([1.0]), eg.tensor([1.0]))
+        tensor([2.])
+    """
+    a, b = _float_binary("logaddexp2", input, other)
+    return Logaddexp.apply(a, b, base2=True)
+
+
+class Hypot(Op):
+    """sqrt(x**2 + y**2) without overflow. Gradient: grad * x / out and grad * y / out."""
+
+    broadcasting = True
+
+    @staticmethod
+    def forward(ctx, x, y):
+        out = ctx.xp.hypot(x, y)
+        ctx.save_for_backward(x, y, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y, out = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad
+        scale = div(grad, out)
+        return mul(scale, x) if need_x else None, mul(scale, y) if need_y else None
+
+
+def hypot(input, other) -> Tensor:  # noqa: A002
+    """The hypotenuse ``sqrt(input**2 + other**2)``, without overflow.
+
+    Derivative: input / hypot w.r.t. input, other / hypot w.r.t. other (nan at (0, 0), as
+    in torch).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.hypot(eg.tensor([3.0]), eg.tensor([4.0]))
+        tensor([5.])
+    """
+    a, b = _float_binary("hypot", input, other)
+    return Hypot.apply(a, b)
+
+
+class Xlogy(Op):
+    """x * log(y) (``log1p``: x * log1p(y)), 0 where x == 0 unless y is nan.
+
+    Gradient: grad * xlogy(x != 0, y) for x; grad * x / y (x / (1 + y)) for y.
+    """
+
+    broadcasting = True
+
+    @staticmethod
+    def forward(ctx, x, y, log1p):
+        xp = ctx.xp
+        ctx.save_for_backward(x, y)
+        ctx.log1p = log1p
+        with quiet(xp):
+            out = x * (xp.log1p(y) if log1p else xp.log(y))
+        return xp.where((x == 0) & ~xp.isnan(y), x.dtype.type(0), out)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad
+        grad_x = grad_y = None
+        if need_x:
+            nonzero = _make((x._data != 0).astype(x._data.dtype), x._device)
+            grad_x = mul(grad, Xlogy.apply(nonzero, y, log1p=ctx.log1p))
+        if need_y:
+            grad_y = mul(grad, div(x, add(y, 1) if ctx.log1p else y))
+        return grad_x, grad_y
+
+
+def _xlogy_operands(op: str, input, other):  # noqa: A002
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise TypeError(f"{op}(): expected at least one Tensor, got {type(input).__name__} and "
+                        f"{type(other).__name__}")
+    a, b, d = promote(input, other)
+    if not d.is_floating_point:
+        a, b = to_dtype(a, get_default_dtype()), to_dtype(b, get_default_dtype())
+    return a, b
+
+
+def xlogy(input, other) -> Tensor:  # noqa: A002
+    """``input * log(other)``, and 0 where ``input == 0`` (unless ``other`` is nan).
+
+    Either argument may be a number; integer inputs give the default float dtype.
+
+    Derivative: log(other) w.r.t. input (0 where input == 0), input / other w.r.t. other.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.xlogy(eg.tensor([0.0, 2.0]), eg.tensor([0.0, 1.0]))
+        tensor([0., 0.])
+    """
+    a, b = _xlogy_operands("xlogy", input, other)
+    return Xlogy.apply(a, b, log1p=False)
+
+
+def xlog1py(input, other) -> Tensor:  # noqa: A002
+    """``input * log1p(other)``, and 0 where ``input == 0`` (torch.special.xlog1py).
+
+    Derivative: log1p(other) w.r.t. input (0 where input == 0), input / (1 + other) w.r.t.
+    other.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> import eagergrad.special
+        >>> eg.special.xlog1py(eg.tensor([0.0, 2.0]), eg.tensor([-1.0, 0.0]))
+        tensor([0., 0.])
+    """
+    a, b = _xlogy_operands("xlog1py", input, other)
+    return Xlogy.apply(a, b, log1p=True)
+
+
+class Sinc(Op):
+    """sin(pi x) / (pi x), 1 at 0. Gradient: grad * (cos(pi x) - sinc(x)) / x, 0 at x == 0."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = ctx.xp.sinc(x)
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        # NOTE: torch's sinc derivative is masked to 0 at x == 0 (the true value there).
+        zero = _make(x._data == 0, x._device)
+        slope = div(sub(cos(mul(x, math.pi)), y), where(zero, 1.0, x))
+        return mul(grad, where(zero, 0.0, slope))
+
+
+def sinc(input) -> Tensor:  # noqa: A002
+    """The normalized sinc ``sin(pi x) / (pi x)`` (1 at 0); integers give the default dtype.
+
+    Derivative: (cos(pi x) - sinc(x)) / x, and 0 at x == 0.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.sinc(eg.tensor([0.0, 0.5]))
+        tensor([1.0000, 0.6366])
+    """
+    return Sinc.apply(_float_input(input))
+
+
+def deg2rad(input) -> Tensor:  # noqa: A002
+    """Degrees to radians (``input * pi / 180``); integers give the default dtype.
+
+    Derivative: pi / 180.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.deg2rad(eg.tensor([180.0]))
+        tensor([3.1416])
+    """
+    return mul(_float_input(input), math.pi / 180.0)
+
+
+def rad2deg(input) -> Tensor:  # noqa: A002
+    """Radians to degrees (``input * 180 / pi``); integers give the default dtype.
+
+    Derivative: 180 / pi.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.rad2deg(eg.tensor([3.14159265]))
+        tensor([180.])
+    """
+    return mul(_float_input(input), 180.0 / math.pi)
+
+
+def heaviside(input, values) -> Tensor:  # noqa: A002
+    """The step function: 0 where ``input < 0``, ``values`` where ``input == 0``, 1 where > 0.
+
+    ``input`` and ``values`` must have one dtype (torch's rule); the result has no gradient
+    (torch's heaviside is not differentiable either).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.heaviside(eg.tensor([-1.0, 0.0, 2.0]), eg.tensor([0.5]))
+        tensor([0.0000, 0.5000, 1.0000])
+    """
+    _check_tensor(input, "heaviside", "input", 1)
+    _check_tensor(values, "heaviside", "values", 2)
+    if input._data.dtype != values._data.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    if input._device is not values._device:
+        raise _device_mismatch((input, values))
+    err = broadcast_error(input, values)
+    if err is not None:
+        raise err
+    x, v = input._data, values._data
+    out = input._device.xp.where(x == 0, v, (x > 0).astype(x.dtype))
+    return _make(out, input._device)
+
+
+def logit(input, eps=None) -> Tensor:  # noqa: A002
+    """``log(p / (1 - p))``; with ``eps``, ``p`` is first clamped to ``[eps, 1 - eps]``.
+
+    Derivative: 1 / (p (1 - p)), and 0 outside ``[eps, 1 - eps]`` when ``eps`` is given.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.logit(eg.tensor([0.5, 0.75]))
+        tensor([0.0000, 1.0986])
+    """
+    x = _float_input(input)
+    if eps is not None:
+        x = clamp(x, eps, 1.0 - eps)
+    with quiet(x._device.xp):  # p = 0 or 1 gives -inf/inf, silently as in torch
+        return log(div(x, sub(1.0, x)))

@@ -15,6 +15,7 @@ __all__ = [
     "getitem", "index_put_value", "setitem_no_grad",
     "gather", "scatter", "scatter_add", "index_select", "index_add",
     "masked_fill", "masked_select", "take_along_dim", "nonzero",
+    "take", "unique", "bincount", "searchsorted", "bucketize",
 ]
 
 _ELLIPSIS = type(Ellipsis)
@@ -1012,3 +1013,221 @@ def nonzero(input: Tensor, *, as_tuple: bool = False):  # noqa: A002
     if as_tuple:
         return tuple(Tensor._make(a, dev) for a in nz)
     return Tensor._make(xp.stack(nz, axis=1), dev)
+
+
+# --- take ----------------------------------------------------------------------------------------
+def take(input: Tensor, index: Tensor) -> Tensor:  # noqa: A002
+    """The entries of the flattened ``input`` at ``index`` (an int64 tensor of any shape, which
+    is the output's shape); negative indices count from the end.
+
+    Derivative: the output gradient scatter-added into zeros at ``index`` (repeats accumulate).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.take(eg.tensor([[1, 2], [3, 4]]), eg.tensor([0, -1]))
+        tensor([1, 4])
+    """
+    from .shape import reshape
+
+    if not isinstance(index, Tensor):
+        raise TypeError(f"take(): argument 'index' must be Tensor, not {type(index).__name__}")
+    if index._data.dtype != numpy.int64:
+        raise RuntimeError(
+            f"take(): Expected a long tensor for index, but got {_scalar_name(index)}"
+        )
+    if index._device is not input._device:
+        raise RuntimeError(
+            "Expected all tensors to be on the same device, but found at least two devices, "
+            f"{input._device} and {index._device}!"
+        )
+    n = input._data.size
+    arr = index._data
+    if arr.size:
+        lo, hi = _int(arr.min()), _int(arr.max())
+        if hi >= n or lo < -n:
+            raise IndexError(
+                f"out of range: tried to access index {hi if hi >= n else lo} on a tensor of "
+                f"{n} elements."
+            )
+        if lo < 0:
+            arr = input._device.xp.where(arr < 0, arr + n, arr)
+    return GetItem.apply(reshape(input, (-1,)), basic=_ALL, adv=(arr,))
+
+
+# --- unique, bincount, searchsorted, bucketize (no gradient) -------------------------------------
+def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
+           return_counts: bool = False, dim=None):
+    """The distinct values of ``input`` (``dim=None``: flattened) or its distinct slices along
+    ``dim``, in ascending order.
+
+    Args:
+        input: the tensor.
+        sorted: accepted for torch's signature; the result is always sorted (torch's CPU
+            kernels sort as well).
+        return_inverse: also return, for each element (slice), the index of its value in the
+            output (shape of ``input``, or ``(input.size(dim),)``).
+        return_counts: also return how many times each unique value occurs.
+        dim: the dim whose slices are compared, or None.
+
+    Returns:
+        The unique tensor, or a tuple ``(output, inverse?, counts?)`` when either flag is set.
+        Not differentiable. NaNs are all kept (each NaN is distinct), as in torch.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.unique(eg.tensor([3, 1, 3, 2]), return_counts=True)
+        (tensor([1, 2, 3]), tensor([1, 1, 2]))
+    """
+    data = input._data
+    xp = input._device.xp
+    dev = input._device
+    if dim is None:
+        res = xp.unique(data.reshape(-1), return_inverse=True, return_counts=True,
+                        equal_nan=False)
+        inv_shape = data.shape
+    else:
+        d = wrap_dim(dim, data.ndim)
+        if data.ndim == 0:
+            data = data.reshape(1)
+        if data.shape[d] == 0:
+            empty = xp.zeros((0,), dtype=numpy.int64)
+            res = (data, empty, empty)
+        else:
+            res = xp.unique(data, return_inverse=True, return_counts=True, axis=d)
+        inv_shape = (data.shape[d],)
+    out = [Tensor._make(res[0], dev)]
+    if return_inverse:
+        out.append(Tensor._make(res[1].astype(numpy.int64).reshape(inv_shape), dev))
+    if return_counts:
+        out.append(Tensor._make(res[2].astype(numpy.int64), dev))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def bincount(input: Tensor, weights=None, minlength: int = 0) -> Tensor:  # noqa: A002
+    """How many times each value ``0..max(input)`` occurs in a 1-D non-negative int tensor.
+
+    With ``weights`` (1-D, same length), sums the weights instead: the result is float64, or the
+    weights' dtype when that is a float dtype. The output has at least ``minlength`` entries.
+    Not differentiable (nor in torch).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.bincount(eg.tensor([1, 1, 3]))
+        tensor([0, 2, 0, 1])
+        >>> eg.bincount(eg.tensor([0, 0, 1]), weights=eg.tensor([0.5, 1.0, 2.0]))
+        tensor([1.5000, 2.0000])
+    """
+    data = input._data
+    xp = input._device.xp
+    if data.dtype.kind not in "iu":
+        raise NotImplementedError(
+            f'"bincount_cpu" not implemented for \'{_scalar_name(input)}\''
+        )
+    if data.ndim != 1 or (data.size and _int(data.min()) < 0):
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    minlength = int(minlength)
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    if weights is None:
+        out = xp.bincount(data, minlength=minlength).astype(numpy.int64)
+        return Tensor._make(out, input._device)
+    w = weights._data
+    if w.ndim != 1 or w.shape[0] != data.shape[0]:
+        raise RuntimeError("weights should be 1-d and have the same length as input")
+    if weights._device is not input._device:
+        raise RuntimeError(
+            "Expected all tensors to be on the same device, but found at least two devices, "
+            f"{input._device} and {weights._device}!"
+        )
+    dtype = w.dtype if w.dtype.kind == "f" else numpy.dtype(numpy.float64)
+    out = xp.bincount(data, weights=w.astype(numpy.float64), minlength=minlength)
+    return Tensor._make(out.astype(dtype), input._device)
+
+
+def searchsorted(sorted_sequence: Tensor, values, *, out_int32: bool = False,
+                 right: bool = False, side=None, sorter=None) -> Tensor:
+    """Indices where ``values`` would be inserted into ``sorted_sequence`` to keep it sorted.
+
+    ``sorted_sequence`` is 1-D (shared by all values) or N-D whose leading dims match
+    ``values``' (one sorted row per row of values). ``right=True`` (or ``side='right'``) gives
+    the last valid position instead of the first. ``sorter`` holds the indices that sort an
+    unsorted ``sorted_sequence`` along its last dim. ``values`` may be a Python number (0-d
+    result). Not differentiable.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> seq = eg.tensor([1, 3, 5, 7])
+        >>> eg.searchsorted(seq, eg.tensor([3, 6])), eg.searchsorted(seq, 3, right=True)
+        (tensor([1, 3]), tensor(2))
+    """
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(
+                f"eagergrad.searchsorted(): side can only be 'left' or 'right' but got {side}"
+            )
+        if (side == "right") != bool(right) and right:
+            raise RuntimeError(
+                "eagergrad.searchsorted(): side and right can't be set to opposites, got side of "
+                f"{side} while right was True"
+            )
+        right = side == "right"
+    seq = sorted_sequence._data
+    xp = sorted_sequence._device.xp
+    if isinstance(values, Tensor):
+        if values._device is not sorted_sequence._device:
+            raise RuntimeError(
+                "Expected all tensors to be on the same device, but found at least two devices, "
+                f"{sorted_sequence._device} and {values._device}!"
+            )
+        vals = values._data
+    else:
+        vals = xp.asarray(values)
+    if seq.ndim == 0:
+        raise RuntimeError(
+            "eagergrad.searchsorted(): boundaries tensor should have positive dimension, but got 0 "
+            "dimension"
+        )
+    if seq.ndim > 1 and seq.shape[:-1] != vals.shape[:-1] or (seq.ndim > 1 and vals.ndim == 0):
+        raise RuntimeError(
+            "eagergrad.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 "
+            "dimensions of boundaries tensor and input value tensor must match, but we got "
+            f"boundaries tensor {list(seq.shape)} and input value tensor {list(vals.shape)}"
+        )
+    if sorter is not None:
+        if sorter._data.shape != seq.shape:
+            raise RuntimeError(
+                "eagergrad.searchsorted(): boundary and sorter must have the same size, but got "
+                f"boundary tensor {list(seq.shape)}and got sorter tensor "
+                f"{list(sorter._data.shape)}"
+            )
+        seq = xp.take_along_axis(seq, sorter._data, axis=-1)
+    how = "right" if right else "left"
+    if seq.ndim == 1:
+        out = xp.searchsorted(seq, vals, side=how)
+    else:
+        # NOTE: numpy/cupy search one sequence at a time: loop over the rows.
+        rows_s = seq.reshape(-1, seq.shape[-1])
+        rows_v = vals.reshape(rows_s.shape[0], -1)
+        out = xp.stack([xp.searchsorted(s, v, side=how) for s, v in zip(rows_s, rows_v)])
+        out = out.reshape(vals.shape)
+    out = xp.asarray(out).astype(numpy.int32 if out_int32 else numpy.int64)
+    return Tensor._make(out, sorted_sequence._device)
+
+
+def bucketize(input, boundaries: Tensor, *, out_int32: bool = False,  # noqa: A002
+              right: bool = False) -> Tensor:
+    """The bucket index of each entry of ``input`` for the 1-D increasing ``boundaries``.
+
+    ``right=False``: ``boundaries[i-1] < x <= boundaries[i]``; ``right=True``:
+    ``boundaries[i-1] <= x < boundaries[i]``. Not differentiable.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.bucketize(eg.tensor([0, 3, 6, 9]), eg.tensor([1, 3, 5, 7]))
+        tensor([0, 1, 3, 4])
+    """
+    if boundaries._data.ndim != 1:
+        raise RuntimeError(
+            f"boundaries tensor must be 1 dimension, but got dim({boundaries._data.ndim})"
+        )
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)

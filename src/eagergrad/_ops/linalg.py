@@ -10,11 +10,12 @@ import numpy
 
 from .._tensor import Tensor
 from ._base import Op
-from ._util import torch_type_name
-from .elementwise import add, mul
-from .shape import broadcast_to, reshape
+from ._util import torch_type_name, wrap_dim
+from .elementwise import add, mul, sub
+from .shape import broadcast_to, reshape, select, stack, unsqueeze
 
-__all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "einsum", "tensordot", "addmm"]
+__all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "einsum", "tensordot", "addmm", "baddbmm",
+           "addmv", "addr", "cdist", "cross"]
 
 
 # --- matmul ---------------------------------------------------------------------------------------
@@ -339,13 +340,165 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
         >>> eg.addmm(eg.ones(2), eg.ones(3, 2), eg.ones(2, 2)).shape
         eagergrad.Size([3, 2])
     """
-    prod = mm(mat1, mat2)
+    return _add_scaled(input, mm(mat1, mat2), beta, alpha)
+
+
+def _add_scaled(input: Tensor, prod: Tensor, beta, alpha) -> Tensor:  # noqa: A002
+    """``beta * input + alpha * prod`` for the add* family (addmm, baddbmm, addmv, addr)."""
     if alpha != 1:
         prod = mul(prod, alpha)
     if beta == 0:  # torch ignores input (even nan) when beta is 0
         broadcast_to(input, prod.shape)  # still checks that the shapes fit
         return prod
     return add(prod, input if beta == 1 else mul(input, beta))
+
+
+def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1,  # noqa: A002
+            alpha=1) -> Tensor:
+    """``beta * input + alpha * (batch1 @ batch2)`` for (b, n, m) and (b, m, p) batches.
+
+    Args:
+        input: added to the product (broadcasts to its (b, n, p) shape).
+        batch1, batch2: the batches of matrices to multiply.
+        beta, alpha: the scales of input and of the product (beta = 0 ignores input).
+
+    Returns:
+        The (b, n, p) result.
+
+    Derivative: beta * grad for input (summed to its shape), alpha * grad @ batch2^T for
+    batch1, alpha * batch1^T @ grad for batch2.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.baddbmm(eg.zeros(2, 3, 4), eg.ones(2, 3, 5), eg.ones(2, 5, 4), alpha=0.5)[0, 0]
+        tensor([2.5000, 2.5000, 2.5000, 2.5000])
+    """
+    return _add_scaled(input, bmm(batch1, batch2), beta, alpha)
+
+
+def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor:  # noqa: A002
+    """``beta * input + alpha * (mat @ vec)`` for an (n, m) matrix and an (m,) vector.
+
+    Args:
+        input: added to the product (broadcasts to (n,)).
+        mat, vec: the matrix and the vector.
+        beta, alpha: the scales of input and of the product (beta = 0 ignores input).
+
+    Returns:
+        The (n,) result.
+
+    Derivative: beta * grad for input, alpha * outer(grad, vec) for mat, alpha * mat^T @ grad
+    for vec.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.addmv(eg.ones(2), eg.ones(2, 3), eg.ones(3), beta=2)
+        tensor([5., 5.])
+    """
+    return _add_scaled(input, mv(mat, vec), beta, alpha)
+
+
+def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1) -> Tensor:  # noqa: A002
+    """``beta * input + alpha * outer(vec1, vec2)``.
+
+    Args:
+        input: added to the outer product (broadcasts to (n, m)).
+        vec1, vec2: the (n,) and (m,) vectors.
+        beta, alpha: the scales of input and of the product (beta = 0 ignores input).
+
+    Returns:
+        The (n, m) result.
+
+    Derivative: beta * grad for input, alpha * grad @ vec2 for vec1, alpha * grad^T @ vec1 for
+    vec2.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.addr(eg.zeros(2, 2), eg.tensor([1., 2.]), eg.tensor([3., 4.]))
+        tensor([[3., 4.],
+                [6., 8.]])
+    """
+    return _add_scaled(input, outer(vec1, vec2), beta, alpha)
+
+
+# --- cdist, cross ---------------------------------------------------------------------------------
+def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
+          compute_mode="use_mm_for_euclid_dist_if_necessary") -> Tensor:
+    """The p-norm distance between each row of ``x1`` and each row of ``x2``.
+
+    Computed as ``norm(x1[..., :, None, :] - x2[..., None, :, :], p, -1)`` (no matmul
+    shortcut, so ``compute_mode`` changes nothing; results agree with torch to rounding).
+
+    Args:
+        x1: (B..., P, M) points.
+        x2: (B..., R, M) points (batch dims broadcast).
+        p: the norm order, >= 0 (inf included).
+        compute_mode: accepted for torch compatibility.
+
+    Returns:
+        The (B..., P, R) distances.
+
+    Derivative: that of the p-norm of each difference (0 where two points coincide).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.cdist(eg.tensor([[0., 0.]]), eg.tensor([[3., 4.], [1., 0.]]))
+        tensor([[5., 1.]])
+    """
+    from .reduction import norm
+
+    for name, t in (("X1", x1), ("X2", x2)):
+        if t._data.ndim < 2:
+            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: "
+                               f"{t._data.ndim}D")
+        if t._data.dtype.kind != "f":
+            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
+                               f"{torch_type_name(t.dtype)}")
+    if x1._data.shape[-1] != x2._data.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: "
+                           f"{x1._data.shape[-1]} X2: {x2._data.shape[-1]}")
+    if p < 0:
+        raise RuntimeError("cdist only supports non-negative p values")
+    return norm(sub(unsqueeze(x1, -2), unsqueeze(x2, -3)), p, -1)
+
+
+def cross(input: Tensor, other: Tensor, dim=None) -> Tensor:  # noqa: A002
+    """The cross product of 3-vectors along ``dim`` (input and other broadcast).
+
+    ``dim=None`` takes the first dim of ``input`` of size 3, as torch.cross still does (torch
+    warns that this default is deprecated; eagergrad does not warn). Pass ``dim=-1`` for
+    ``torch.linalg.cross``'s behaviour.
+
+    Args:
+        input: the first operand.
+        other: the second operand (same number of dims as input).
+        dim: the dim of size 3, or None (see above).
+
+    Returns:
+        The cross product, of the broadcast shape.
+
+    Derivative: other x grad for input, grad x input for other.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.cross(eg.tensor([1., 0., 0.]), eg.tensor([0., 1., 0.]))
+        tensor([0., 0., 1.])
+    """
+    a_shape, b_shape = input._data.shape, other._data.shape
+    if dim is None:
+        dim = next((i for i, n in enumerate(a_shape) if n == 3), None)
+        if dim is None:
+            raise RuntimeError("no dimension of size 3 in input")
+    if len(a_shape) != len(b_shape):
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+    d = wrap_dim(dim, len(a_shape))
+    if a_shape[d] != 3 or b_shape[d] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {d} must have length 3. Got "
+                           f"{a_shape[d]} and {b_shape[d]}")
+    a0, a1, a2 = (select(input, d, i) for i in range(3))
+    b0, b1, b2 = (select(other, d, i) for i in range(3))
+    return stack([sub(mul(a1, b2), mul(a2, b1)), sub(mul(a2, b0), mul(a0, b2)),
+                  sub(mul(a0, b1), mul(a1, b0))], d)
 
 
 # --- einsum ---------------------------------------------------------------------------------------

@@ -22,13 +22,17 @@ from ._util import (
     wrap_dim,
     wrap_dims,
 )
-from .elementwise import add, div, exp, mul, sub, to_dtype
-from .shape import broadcast_to, reshape
+from .elementwise import abs as _abs
+from .elementwise import add, div, exp, lerp, log, mul, sub, to_dtype, where
+from .indexing import gather
+from .shape import broadcast_to, flip, movedim, reshape, unsqueeze
 
 __all__ = [
     "sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin",
     "var", "std", "var_mean", "std_mean", "logsumexp", "norm", "all", "any",
     "cumsum", "cumprod", "softmax", "log_softmax", "sort", "argsort", "topk", "count_nonzero",
+    "median", "nanmedian", "nansum", "nanmean", "quantile", "nanquantile", "cummax", "cummin",
+    "logcumsumexp", "aminmax", "mode",
 ]
 
 # torch.return_types.*: tuples whose fields are also attributes (``out.values``).
@@ -36,6 +40,12 @@ _Max = namedtuple("max", ["values", "indices"])
 _Min = namedtuple("min", ["values", "indices"])
 _Sort = namedtuple("sort", ["values", "indices"])
 _TopK = namedtuple("topk", ["values", "indices"])
+_Median = namedtuple("median", ["values", "indices"])
+_NanMedian = namedtuple("nanmedian", ["values", "indices"])
+_Mode = namedtuple("mode", ["values", "indices"])
+_Cummax = namedtuple("cummax", ["values", "indices"])
+_Cummin = namedtuple("cummin", ["values", "indices"])
+_Aminmax = namedtuple("aminmax", ["min", "max"])
 
 
 # --- helpers --------------------------------------------------------------------------------------
@@ -805,11 +815,12 @@ class _AbsPow(Op):
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:  # noqa: A002
     """The vector p-norm of ``input`` over ``dim`` (all elements when None).
 
-    ``p`` is ``'fro'`` (= 2), or a number including ``inf``, ``-inf`` and ``0``.
+    ``p`` is ``'fro'`` (= 2), ``'nuc'`` (the nuclear norm of the matrices over ``dim``, see
+    ``eg.linalg.matrix_norm``), or a number including ``inf``, ``-inf`` and ``0``.
 
     Args:
         input: the input tensor.
-        p: 'fro', or a number (inf, -inf and 0 included).
+        p: 'fro', 'nuc', or a number (inf, -inf and 0 included).
         dim: an int, a tuple/list of ints (negative ones count from the end), or None for all.
         keepdim: keep each reduced dim as a dim of size 1.
         dtype: if given, the input is cast to it first.
@@ -835,8 +846,13 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
             raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got "
                                + " ".join(str(d) for d in dim))
         p = 2
+    elif p == "nuc":  # torch.norm: the matrix norm over dim (all dims when None)
+        from .linalg_decomp import matrix_norm
+
+        dims = tuple(range(input._data.ndim)) if dim is None else dim
+        return matrix_norm(input, "nuc", dims, keepdim)
     elif isinstance(p, str):
-        raise NotImplementedError(f"norm(): p='{p}' is not supported (only 'fro' and numbers)")
+        raise NotImplementedError(f"norm(): p='{p}' is not supported ('fro', 'nuc' and numbers)")
     dims, kshape = _dims(input._data.shape, dim)
     return Norm.apply(input, p=float(p), dims=dims, keepdim=keepdim, kshape=kshape)
 
@@ -1224,3 +1240,499 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True,  # noqa: A0
     shape = idx.shape if data.ndim else ()
     values = Topk.apply(x, _const(idx, input), dim=d, shape=shape)
     return _TopK(values, _const(idx.reshape(shape), input))
+
+
+# --- median, nanmedian, mode ----------------------------------------------------------------------
+class Median(_GatherAlong):
+    """``median(x, dim).values`` (and nanmedian's). Gradient: all to the returned index."""
+
+
+class Mode(_GatherAlong):
+    """``mode(x, dim).values``. Gradient: all to the returned index."""
+
+
+def _median_index(xp, x, axis, ignore_nan):
+    """Index along ``axis`` (kept as size 1) of each row's lower median.
+
+    A row holding nan gives its first nan (torch.median); ``ignore_nan`` takes the lower median
+    of the non-nan entries (torch.nanmedian).
+    """
+    n = x.shape[axis]
+    order = stable_argsort(xp, x, axis)  # nan sorts last; ties keep input order
+    if x.dtype.kind == "f":
+        k = (~xp.isnan(x)).sum(axis=axis, keepdims=True)
+    else:
+        k = xp.full(x.shape[:axis] + (1,) + x.shape[axis + 1:], n, dtype=int64.np)
+    if ignore_nan:  # an all-nan row: the middle position, as torch
+        pos = xp.where(k > 0, (k - 1) // 2, (n - 1) // 2)
+    else:
+        pos = xp.where(k < n, k, (n - 1) // 2)
+    return xp.take_along_axis(order, pos.astype(int64.np, copy=False), axis=axis)
+
+
+class MedianAll(Op):
+    """The lower median of all elements (nan if any, unless ``ignore_nan``).
+
+    Gradient: split evenly over the entries equal to the result (torch's
+    evenly_distribute_backward).
+    """
+
+    @staticmethod
+    def forward(ctx, x, ignore_nan):
+        xp = ctx.xp
+        flat = x.reshape(-1)
+        if flat.size == 0:
+            y = xp.full((), xp.nan, dtype=x.dtype)
+        else:
+            y = flat[_median_index(xp, flat, 0, ignore_nan)].reshape(())
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        return mul(grad, _const(_tie_share(ctx.xp, x._data, y._data, None), x))
+
+
+def _select_along(input, dim, keepdim, name, index_fn, op, tup):  # noqa: A002
+    """``tup(values, indices)`` for a reduction that picks one entry per row along ``dim``."""
+    data = input._data
+    d = wrap_dim(dim, data.ndim)
+    x = input if data.ndim else reshape(input, (1,))
+    if x._data.shape[d] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+    idx = index_fn(input._device.xp, x._data, d)
+    out_shape = data.shape[:d] + ((1,) if keepdim else ()) + data.shape[d + 1:]
+    out_shape = out_shape if data.ndim else ()
+    values = op.apply(x, _const(idx, input), dim=d, shape=out_shape)
+    return tup(values, _const(idx.reshape(out_shape), input))
+
+
+def _median(name, input, dim, keepdim, ignore_nan):  # noqa: A002
+    if dim is None:
+        return MedianAll.apply(input, ignore_nan=ignore_nan)
+    tup = _NanMedian if ignore_nan else _Median
+    return _select_along(input, dim, keepdim, name,
+                         lambda xp, x, d: _median_index(xp, x, d, ignore_nan), Median, tup)
+
+
+def median(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A002
+    """``median(x)``: the lower median of all elements; ``median(x, dim)``: ``(values, indices)``.
+
+    For an even number of elements the lower of the two middle values is returned (torch's
+    rule). A row holding nan gives nan (and the index of its first nan).
+
+    Args:
+        input: the input tensor.
+        dim: None (all elements, a tensor result) or an int (a named tuple result).
+        keepdim: keep the reduced dim as a dim of size 1.
+
+    Returns:
+        A 0-d tensor without ``dim``; a ``(values, indices)`` named tuple with it.
+
+    Derivative: with ``dim``, all to the returned index; without, split evenly over the
+    entries equal to the median (torch's rule).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> x = eg.tensor([[3., 1., 2., 4.]])
+        >>> eg.median(x), eg.median(x, 1).indices
+        (tensor(2.), tensor([2]))
+    """
+    return _median("median", input, dim, keepdim, False)
+
+
+def nanmedian(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A002
+    """``median`` ignoring nan: the lower median of the non-nan entries (nan if all are nan).
+
+    Args:
+        input: the input tensor.
+        dim: None (all elements, a tensor result) or an int (a named tuple result).
+        keepdim: keep the reduced dim as a dim of size 1.
+
+    Returns:
+        A 0-d tensor without ``dim``; a ``(values, indices)`` named tuple with it.
+
+    Derivative: as ``median``.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.nanmedian(eg.tensor([3., float("nan"), 1., 2.]))
+        tensor(2.)
+    """
+    return _median("nanmedian", input, dim, keepdim, True)
+
+
+def _mode_index(xp, x, axis):
+    """Index along ``axis`` (kept as size 1) of each row's most frequent value.
+
+    Ties between values go to the smallest value; the index is its last occurrence (torch's
+    CPU rule). Runs of equal values are counted after a sort, with one bincount for all rows.
+    """
+    n = x.shape[axis]
+    xm = xp.moveaxis(x, axis, -1)
+    rows = xm.reshape(-1, n)
+    r = rows.shape[0]
+    s = xp.take_along_axis(rows, stable_argsort(xp, rows, 1), axis=1)
+    new_run = xp.ones(s.shape, dtype=bool)
+    new_run[:, 1:] = s[:, 1:] != s[:, :-1]
+    run = xp.cumsum(new_run, axis=1) - 1 + (xp.arange(r) * n)[:, None]
+    counts = xp.bincount(run.reshape(-1), minlength=r * n)[run]
+    first_best = xp.argmax(counts == counts.max(axis=1, keepdims=True), axis=1)
+    value = xp.take_along_axis(s, first_best[:, None], axis=1)
+    last = (n - 1) - xp.argmax(xp.flip(rows == value, 1), axis=1)
+    return xp.expand_dims(last.reshape(xm.shape[:-1]), axis).astype(int64.np, copy=False)
+
+
+def mode(input: Tensor, dim: int = -1, keepdim: bool = False):  # noqa: A002
+    """``(values, indices)``: the most frequent value along ``dim`` and where it occurs.
+
+    Ties between values go to the smallest one; the index is its last occurrence, as in torch
+    on the CPU.
+
+    Args:
+        input: the input tensor.
+        dim: the dim to reduce (negative counts from the end).
+        keepdim: keep the reduced dim as a dim of size 1.
+
+    Returns:
+        A ``(values, indices)`` named tuple.
+
+    Derivative: the gradient of each value goes to its index.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> values, indices = eg.mode(eg.tensor([1, 2, 2, 3, 3, 1, 0]))
+        >>> values, indices
+        (tensor(1), tensor(5))
+    """
+    return _select_along(input, dim, keepdim, "mode", _mode_index, Mode, _Mode)
+
+
+# --- nansum, nanmean ------------------------------------------------------------------------------
+def _nan_zeroed(input: Tensor) -> Tensor:  # noqa: A002
+    if input._data.dtype.kind != "f":
+        return input
+    return _masked_fill(input, input._device.xp.isnan(input._data), 0)
+
+
+def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A002
+    """``sum`` treating nan as zero.
+
+    Args:
+        input: the input tensor.
+        dim: an int, a tuple/list of ints (negative ones count from the end), or None for all.
+        keepdim: keep each reduced dim as a dim of size 1.
+        dtype: if given, the input is cast to it first.
+
+    Returns:
+        The sum of the non-nan entries; int64 for integer and bool inputs.
+
+    Derivative: the gradient broadcast back over the reduced dims, 0 at nan entries.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.nansum(eg.tensor([1., float("nan"), 2.]))
+        tensor(3.)
+    """
+    if dtype is not None:
+        input = to_dtype(input, _as_dtype(dtype))
+    return sum(_nan_zeroed(input), dim, keepdim)
+
+
+def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A002
+    """``mean`` of the non-nan entries (nan where every entry is nan).
+
+    Args:
+        input: a floating-point tensor.
+        dim: an int, a tuple/list of ints (negative ones count from the end), or None for all.
+        keepdim: keep each reduced dim as a dim of size 1.
+        dtype: if given, the input is cast to it first.
+
+    Returns:
+        nansum(input) / the number of non-nan entries.
+
+    Derivative: grad / count at the non-nan entries, 0 at nan entries.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.nanmean(eg.tensor([1., float("nan"), 2.]))
+        tensor(1.5000)
+    """
+    if dtype is not None:
+        input = to_dtype(input, _as_dtype(dtype))
+    if input._data.dtype.kind != "f":
+        raise RuntimeError("nanmean(): expected input to have floating point or complex dtype "
+                           f"but got {torch_type_name(input.dtype)}")
+    xp = input._device.xp
+    dims, _ = _dims(input._data.shape, dim)
+    count = (~xp.isnan(input._data)).sum(axis=dims, keepdims=keepdim)
+    count = xp.asarray(count).astype(input._data.dtype)
+    with quiet(xp):  # 0 / 0 = nan for an all-nan row, silently as in torch
+        return div(nansum(input, dim, keepdim), _const(count, input))
+
+
+# --- quantile, nanquantile ------------------------------------------------------------------------
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile_q(name, input, q):  # noqa: A002
+    """(q as a 1-D array of input's dtype, whether q was a scalar), with torch's checks."""
+    xp, dt = input._device.xp, input._data.dtype
+    if isinstance(q, Tensor):
+        if q._data.dtype != dt:
+            raise RuntimeError(f"{name}() q tensor must be same dtype as the input tensor")
+        if q._data.ndim > 1:
+            raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
+        if q._device is not input._device:
+            raise RuntimeError(f"{name}() q tensor must be on the same device as the input "
+                               "tensor")
+        qa = q._data.reshape(-1)
+        if bool(((qa < 0) | (qa > 1)).any()):
+            raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
+        return qa, q._data.ndim == 0
+    if not 0 <= q <= 1:
+        raise RuntimeError(f"{name}() q must be in the range [0, 1] but got {q}")
+    return xp.asarray([q], dtype=dt), True
+
+
+def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):  # noqa: A002
+    # torch's quantile_compute (aten/src/ATen/native/Sorting.cpp): sort, then gather and lerp,
+    # so the gradient flows through sort to the chosen entries.
+    data = input._data
+    if data.dtype.kind != "f":
+        raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
+    qa, scalar_q = _quantile_q(name, input, q)
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, "
+                           f"midpoint or nearest, but got {interpolation}")
+    if data.size == 0:
+        raise RuntimeError(f"{name}() input tensor must be non-empty")
+    xp = input._device.xp
+    if dim is None:
+        s = sort(reshape(input, (-1,))).values
+    else:
+        d = wrap_dim(dim, data.ndim)
+        s = sort(movedim(input if data.ndim else reshape(input, (1,)), d, -1)).values
+    n = s._data.shape[-1]
+    nan = xp.isnan(s._data)
+    if ignore_nan:
+        k = (~nan).sum(axis=-1, keepdims=True).astype(qa.dtype)
+        ranks = xp.maximum(qa * (k - 1), 0)
+    else:
+        ranks = xp.where(nan.any(axis=-1, keepdims=True), qa.dtype.type(n - 1), qa * (n - 1))
+    ranks = {"lower": xp.floor, "higher": xp.ceil, "nearest": xp.rint}.get(
+        interpolation, lambda r: r)(ranks)
+    below = ranks.astype(int64.np)
+    out = gather(s, -1, _const(below, input))
+    if interpolation in ("linear", "midpoint"):
+        if interpolation == "linear":
+            w = ranks - below
+        else:
+            w = xp.where(ranks == below, qa.dtype.type(0), qa.dtype.type(0.5))
+        above = gather(s, -1, _const(xp.ceil(ranks).astype(int64.np), input))
+        out = lerp(out, above, _const(w.astype(qa.dtype, copy=False), input))
+    if keepdim:
+        if dim is None:
+            out = reshape(out, (1,) * data.ndim + (out._data.shape[-1],))
+        elif data.ndim:
+            out = unsqueeze(out, d)
+    return reshape(out, out._data.shape[:-1]) if scalar_q else movedim(out, -1, 0)
+
+
+def quantile(input: Tensor, q, dim=None, keepdim: bool = False, *,  # noqa: A002
+             interpolation: str = "linear") -> Tensor:
+    """The ``q``-th quantiles of ``input`` along ``dim`` (all elements when None).
+
+    Args:
+        input: a float tensor.
+        q: a float in [0, 1], or a 0-d or 1-D tensor of them (of ``input``'s dtype).
+        dim: the dim to reduce, or None to use all elements.
+        keepdim: keep the reduced dim as a dim of size 1.
+        interpolation: 'linear', 'lower', 'higher', 'midpoint' or 'nearest' (between the two
+            sorted entries around the rank ``q * (n - 1)``).
+
+    Returns:
+        The quantiles; a 1-D ``q`` puts its dim first. A row holding nan gives nan.
+
+    Derivative: to the one or two sorted entries used, weighted as in the interpolation
+    (not differentiable in ``q``).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.quantile(eg.tensor([1., 2., 3., 4.]), eg.tensor([0.25, 0.5]))
+        tensor([1.7500, 2.5000])
+    """
+    return _quantile("quantile", input, q, dim, keepdim, interpolation, False)
+
+
+def nanquantile(input: Tensor, q, dim=None, keepdim: bool = False, *,  # noqa: A002
+                interpolation: str = "linear") -> Tensor:
+    """``quantile`` ignoring nan entries (nan where a row is all nan).
+
+    Args:
+        input: a float tensor.
+        q: a float in [0, 1], or a 0-d or 1-D tensor of them (of ``input``'s dtype).
+        dim: the dim to reduce, or None to use all elements.
+        keepdim: keep the reduced dim as a dim of size 1.
+        interpolation: as in ``quantile``.
+
+    Returns:
+        The quantiles of the non-nan entries.
+
+    Derivative: as ``quantile``.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.nanquantile(eg.tensor([1., float("nan"), 3.]), 0.5)
+        tensor(2.)
+    """
+    return _quantile("nanquantile", input, q, dim, keepdim, interpolation, True)
+
+
+# --- cummax, cummin, logcumsumexp -----------------------------------------------------------------
+def _cum_extreme(name, input, dim, largest, tup):  # noqa: A002
+    data = input._data
+    xp = input._device.xp
+    d = wrap_dim(dim, data.ndim)
+    x = input if data.ndim else reshape(input, (1,))
+    xa = x._data
+    # torch's rule: an entry equal to the running extreme (or any nan) takes over the index.
+    with quiet(xp):
+        run = (xp.maximum if largest else xp.minimum).accumulate(xa, axis=d)
+        hit = xa == run
+    if xa.dtype.kind == "f":
+        hit |= xp.isnan(xa)
+    shape = [1] * xa.ndim
+    shape[d] = xa.shape[d]
+    pos = xp.where(hit, xp.arange(xa.shape[d], dtype=int64.np).reshape(shape), 0)
+    idx = _const(xp.maximum.accumulate(pos, axis=d), input)
+    values = gather(x, d, idx)
+    if not data.ndim:
+        return tup(reshape(values, ()), reshape(idx, ()))
+    return tup(values, idx)
+
+
+def cummax(input: Tensor, dim: int):  # noqa: A002
+    """``(values, indices)``: the running maximum along ``dim`` and where it was found.
+
+    Among equal values the later index wins, and nan, once seen, stays (torch's rule).
+
+    Args:
+        input: the input tensor.
+        dim: the dim to work along (negative counts from the end).
+
+    Returns:
+        A ``(values, indices)`` named tuple of the input's shape.
+
+    Derivative: each output's gradient is added at its index.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.cummax(eg.tensor([1., 3., 2., 5.]), 0).values
+        tensor([1., 3., 3., 5.])
+    """
+    return _cum_extreme("cummax", input, dim, True, _Cummax)
+
+
+def cummin(input: Tensor, dim: int):  # noqa: A002
+    """``(values, indices)``: the running minimum along ``dim`` and where it was found.
+
+    Args:
+        input: the input tensor.
+        dim: the dim to work along (negative counts from the end).
+
+    Returns:
+        A ``(values, indices)`` named tuple of the input's shape.
+
+    Derivative: each output's gradient is added at its index.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.cummin(eg.tensor([3., 1., 2., 0.]), 0).indices
+        tensor([0, 1, 1, 3])
+    """
+    return _cum_extreme("cummin", input, dim, False, _Cummin)
+
+
+class Logcumsumexp(Op):
+    """log(cumsum(exp(x))) along dim, as a running logaddexp (no overflow).
+
+    Gradient: sum_{i >= j} grad_i exp(x_j - y_i), split by the sign of grad and summed in log
+    space (torch's logcumsumexp_backward).
+    """
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        with quiet(ctx.xp):  # -inf entries
+            y = ctx.xp.logaddexp.accumulate(x, axis=dim)
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        d = ctx.dim
+        lowest = float(ctx.xp.finfo(x._data.dtype).min)
+        with quiet(ctx.xp):
+            log_abs = log(_abs(grad))
+            pos = where(grad > 0, log_abs, lowest)
+            neg = where(grad < 0, log_abs, lowest)
+            out_pos = exp(add(flip(_logcumsumexp(flip(sub(pos, y), (d,)), d), (d,)), x))
+            out_neg = exp(add(flip(_logcumsumexp(flip(sub(neg, y), (d,)), d), (d,)), x))
+            return sub(out_pos, out_neg)
+
+
+def _logcumsumexp(x: Tensor, d: int) -> Tensor:
+    return Logcumsumexp.apply(x, dim=d)
+
+
+def logcumsumexp(input: Tensor, dim: int) -> Tensor:  # noqa: A002
+    """``log(cumsum(exp(input), dim))`` computed as a running logaddexp (no overflow).
+
+    Args:
+        input: a floating-point tensor.
+        dim: the dim to work along (negative counts from the end).
+
+    Returns:
+        A tensor of the input's shape.
+
+    Derivative: sum_{i >= j} grad_i exp(x_j - y_i), i.e. the reversed cumulative sum of grad
+    times softmax weights.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.logcumsumexp(eg.tensor([0., 0., 0.]), 0)
+        tensor([0.0000, 0.6931, 1.0986])
+    """
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError('"logcumsumexp_out_cpu" not implemented for '
+                                  f"'{torch_type_name(input.dtype)}'")
+    d = wrap_dim(dim, input._data.ndim)
+    if input._data.ndim == 0:
+        return reshape(_logcumsumexp(reshape(input, (1,)), 0), ())
+    return _logcumsumexp(input, d)
+
+
+# --- aminmax --------------------------------------------------------------------------------------
+def aminmax(input: Tensor, *, dim=None, keepdim: bool = False):  # noqa: A002
+    """``(min, max)`` of ``input`` over ``dim`` (all elements when None) in one call.
+
+    Args:
+        input: the input tensor.
+        dim: an int, or None for all elements.
+        keepdim: keep the reduced dim(s) as dims of size 1.
+
+    Returns:
+        A ``(min, max)`` named tuple.
+
+    Derivative: as ``amin`` and ``amax``: split evenly over tied extrema.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.aminmax(eg.tensor([[1., 5.], [3., 4.]]), dim=1).max
+        tensor([5., 4.])
+    """
+    d = () if dim is None else dim
+    return _Aminmax(amin(input, d, keepdim), amax(input, d, keepdim))

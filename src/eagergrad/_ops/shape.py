@@ -24,6 +24,9 @@ __all__ = [
     "repeat", "tile", "cat", "concat", "concatenate", "stack", "hstack", "vstack",
     "split", "chunk", "unbind", "flip", "roll", "narrow", "select",
     "tril", "triu", "diagonal", "contiguous",
+    "moveaxis", "repeat_interleave", "meshgrid", "cartesian_prod", "diag_embed", "diag",
+    "trace", "rot90", "kron", "block_diag", "dstack", "column_stack", "hsplit", "vsplit",
+    "dsplit", "is_tensor", "numel",
 ]
 
 
@@ -1110,3 +1113,470 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0,  # noqa: A002
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
     out = Diagonal.apply(input, offset=int(offset), dim1=d1, dim2=d2)
     return view_of(out, input)
+
+
+# --- moveaxis, repeat_interleave, meshgrid -------------------------------------------------------
+def moveaxis(input: Tensor, source, destination) -> Tensor:  # noqa: A002
+    """Alias of ``movedim`` (numpy's name).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.moveaxis(eg.zeros(2, 3, 4), 0, -1).shape
+        eagergrad.Size([3, 4, 2])
+    """
+    return movedim(input, source, destination)
+
+
+def _repeats_array(repeats: Tensor, n: int, dim_name: str):
+    """``repeats`` (a 0-d or 1-D int tensor) as a 1-D array of length ``n``; torch's errors."""
+    r = repeats._data
+    if r.dtype.kind not in "iu":
+        raise RuntimeError("repeats has to be Long or Int tensor")
+    if r.ndim > 1:
+        raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+    if r.ndim == 0 or r.shape[0] == 1:
+        r = repeats._device.xp.full((n,), r.reshape(()), dtype=numpy.int64)
+    elif r.shape[0] != n:
+        raise RuntimeError(
+            "repeats must have the same size as input along dim, but got "
+            f"repeats.size(0) = {r.shape[0]} and {dim_name} = {n}"
+        )
+    if r.size and int(r.min()) < 0:
+        raise RuntimeError("repeats can not be negative")
+    return r
+
+
+def repeat_interleave(input: Tensor, repeats=None, dim=None, *,  # noqa: A002
+                      output_size=None) -> Tensor:
+    """Repeats each element of ``input`` (each slice along ``dim``) ``repeats`` times in place.
+
+    ``repeats`` is an int (every element the same count) or a 0-d/1-D int tensor (one count per
+    slice). ``dim=None`` works on the flattened input. ``repeat_interleave(repeats)`` alone (an
+    int tensor) gives ``[0]*repeats[0] + [1]*repeats[1] + ...``. ``output_size`` is the output
+    length along ``dim``; when given it is checked.
+
+    Derivative: the output gradient summed over each element's copies.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.repeat_interleave(eg.tensor([1, 2]), 2)
+        tensor([1, 1, 2, 2])
+        >>> eg.repeat_interleave(eg.tensor([[1, 2], [3, 4]]), eg.tensor([1, 2]), dim=0)
+        tensor([[1, 2],
+                [3, 4],
+                [3, 4]])
+    """
+    xp = input._device.xp
+    if repeats is None:  # repeat_interleave(repeats): indices repeated
+        r = _repeats_array(input, input._data.size if input._data.ndim else 1, "input.size(0)")
+        out = xp.repeat(xp.arange(r.shape[0], dtype=numpy.int64), r)
+        return Tensor._make(out, input._device)
+    if dim is None:
+        input = reshape(input, (-1,))
+        d = 0
+    else:
+        d = wrap_dim(dim, input._data.ndim)
+        if input._data.ndim == 0:
+            input = reshape(input, (1,))
+    n = input._data.shape[d]
+    if isinstance(repeats, Tensor) and repeats._data.dtype.kind not in "iu":
+        raise RuntimeError("repeats has to be Long or Int tensor")
+    if isinstance(repeats, Tensor) and (repeats._data.ndim > 1 or (
+            repeats._data.ndim == 1 and repeats._data.shape[0] != 1)):
+        r = _repeats_array(repeats, n, f"input.size({d})")
+        total = int(r.sum())
+        if output_size is not None and int(output_size) != total:
+            raise RuntimeError("allocated size does not match required size")
+        from .indexing import IndexSelect
+
+        index = Tensor._make(xp.repeat(xp.arange(n, dtype=numpy.int64), r), input._device)
+        return IndexSelect.apply(input, index, dim=d)
+    k = int(repeats.item() if isinstance(repeats, Tensor) else repeats)
+    if k < 0:
+        raise RuntimeError("Repeats must be non-negative" if not isinstance(repeats, Tensor)
+                           else "repeats can not be negative")
+    if output_size is not None and int(output_size) != n * k:
+        raise RuntimeError(
+            f"repeat_interleave: Invalid output_size, expected {n * k} but got {output_size}"
+        )
+    # Differentiable composition: (.., n, ..) -> (.., n, 1, ..) -> (.., n, k, ..) -> (.., n*k, ..)
+    shape = input._data.shape
+    expanded = broadcast_to(unsqueeze(input, d + 1), shape[:d + 1] + (k,) + shape[d + 1:])
+    return reshape(expanded, shape[:d] + (n * k,) + shape[d + 1:])
+
+
+def meshgrid(*tensors, indexing: str = "ij") -> tuple:
+    """Coordinate grids from 0-d/1-D tensors: output ``i`` varies along dim ``i``.
+
+    ``indexing='ij'`` gives shape ``(len(t0), len(t1), ...)``; ``'xy'`` swaps the first two dims
+    (Cartesian, as numpy's default). NOTE: torch warns when ``indexing`` is omitted and then uses
+    ``'ij'``; eagergrad uses ``'ij'`` silently. The outputs are broadcast views.
+
+    Derivative: each grid's gradient summed back onto its input tensor.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> xs, ys = eg.meshgrid(eg.tensor([1, 2]), eg.tensor([3, 4, 5]), indexing="ij")
+        >>> xs
+        tensor([[1, 1, 1],
+                [2, 2, 2]])
+        >>> ys.shape
+        eagergrad.Size([2, 3])
+    """
+    if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
+        tensors = tuple(tensors[0])
+    if not tensors:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(
+            f'eagergrad.meshgrid: indexing must be one of "xy" or "ij", but received: {indexing}'
+        )
+    tensors = _tensor_list(tensors, "meshgrid")
+    for t in tensors:
+        if t._data.ndim > 1:
+            raise RuntimeError(
+                "eagergrad.meshgrid: Expected 0D or 1D tensor in the tensor list but got a tensor "
+                f"of shape {list(t._data.shape)}"
+            )
+        if t._data.dtype != tensors[0]._data.dtype:
+            raise RuntimeError("meshgrid expects all tensors to have the same dtype")
+        if t._device is not tensors[0]._device:
+            raise RuntimeError("meshgrid expects all tensors to have the same device")
+    k = len(tensors)
+    dims = list(range(k))
+    if indexing == "xy" and k >= 2:
+        dims[0], dims[1] = 1, 0
+    sizes = [t._data.size for t in tensors]
+    out_shape = [0] * k
+    for i, d in enumerate(dims):
+        out_shape[d] = sizes[i]
+    out = []
+    for i, t in enumerate(tensors):
+        shape = [1] * k
+        shape[dims[i]] = sizes[i]
+        out.append(broadcast_to(reshape(t, tuple(shape)), tuple(out_shape)))
+    return tuple(out)
+
+
+def cartesian_prod(*tensors) -> Tensor:
+    """The Cartesian product of 1-D tensors, one row per combination (itertools.product order).
+
+    A single tensor comes back unchanged. Derivative: each input gets the sum of its column's
+    gradient over the rows that use each element.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.cartesian_prod(eg.tensor([1, 2]), eg.tensor([3, 4]))
+        tensor([[1, 3],
+                [1, 4],
+                [2, 3],
+                [2, 4]])
+    """
+    tensors = _tensor_list(tensors, "cartesian_prod")
+    for t in tensors:
+        if t._data.ndim != 1:
+            raise RuntimeError(f"Expect a 1D vector, but got shape {list(t._data.shape)}")
+    if len(tensors) == 1:
+        return tensors[0]
+    grids = meshgrid(*tensors, indexing="ij")
+    return stack([reshape(g, (-1,)) for g in grids], dim=1)
+
+
+# --- diagonals and trace -----------------------------------------------------------------------
+def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2,  # noqa: A002
+               dim2: int = -1) -> Tensor:
+    """Tensor whose diagonals ``offset`` in the planes (dim1, dim2) hold ``input``'s last dim.
+
+    The output has one more dim than ``input``; ``dim1``/``dim2`` refer to the output and the
+    other output dims are ``input``'s leading dims in order. Off-diagonal entries are zero.
+
+    Derivative: the diagonal of the output gradient (``diagonal(grad, offset, dim1, dim2)``).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.diag_embed(eg.tensor([[1, 2], [3, 4]]))
+        tensor([[[1, 0],
+                 [0, 2]],
+        <BLANKLINE>
+                [[3, 0],
+                 [0, 4]]])
+    """
+    nd = input._data.ndim + 1
+    d1, d2 = wrap_dim(dim1, nd), wrap_dim(dim2, nd)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    offset = int(offset)
+    n = input._data.shape[-1] + abs(offset)
+    batch = iter(input._data.shape[:-1])
+    out_shape = tuple(n if i in (d1, d2) else next(batch) for i in range(nd))
+    return DiagonalScatter.apply(input, in_shape=out_shape, args=(offset, d1, d2))
+
+
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
+    """A 1-D tensor as a square matrix with it on diagonal ``diagonal``; a matrix's diagonal
+    ``diagonal`` as a 1-D tensor (a copy, as in torch).
+
+    Derivative: 1-D input: the gradient's diagonal; 2-D input: the gradient on the diagonal of
+    zeros.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.diag(eg.tensor([1, 2]))
+        tensor([[1, 0],
+                [0, 2]])
+        >>> eg.diag(eg.tensor([[1, 2], [3, 4]]), 1)
+        tensor([2])
+    """
+    nd = input._data.ndim
+    if nd == 1:
+        return diag_embed(input, diagonal, 0, 1)
+    if nd == 2:
+        from .elementwise import clone
+
+        return clone(Diagonal.apply(input, offset=int(diagonal), dim1=0, dim2=1))
+    raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {nd}D")
+
+
+def trace(input: Tensor) -> Tensor:  # noqa: A002
+    """The sum of the main diagonal of a matrix (integer inputs sum to int64, as ``sum``).
+
+    Derivative: the identity-like matrix (ones on the diagonal) times the output gradient.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.trace(eg.tensor([[1.0, 2.0], [3.0, 4.0]]))
+        tensor(5.)
+    """
+    from .reduction import sum as _sum
+
+    if input._data.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input._data.ndim}")
+    return _sum(diagonal(input))
+
+
+# --- rot90, kron, block_diag ---------------------------------------------------------------------
+def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:  # noqa: A002
+    """Rotates ``input`` by 90 degrees ``k`` times in the plane ``dims``, from the first dim
+    toward the second (a copy).
+
+    Derivative: the gradient rotated back (``rot90(grad, -k, dims)``).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.rot90(eg.tensor([[1, 2], [3, 4]]))
+        tensor([[2, 4],
+                [1, 3]])
+    """
+    dims = tuple(dims)
+    nd = input._data.ndim
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if nd < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {nd}")
+    d0, d1 = wrap_dim(dims[0], nd), wrap_dim(dims[1], nd)
+    if d0 == d1:
+        raise RuntimeError(
+            f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}"
+        )
+    k = int(k) % 4
+    if k == 1:
+        return transpose(flip(input, (d1,)), d0, d1)
+    if k == 2:
+        return flip(input, (d0, d1))
+    if k == 3:
+        return transpose(flip(input, (d0,)), d0, d1)
+    from .elementwise import clone
+
+    return clone(input)
+
+
+def kron(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    """The Kronecker product: blocks ``input[i, j] * other`` (any number of dims; the shorter
+    shape is padded with leading 1s). Dtypes are promoted.
+
+    Derivative: for ``input``, the gradient's blocks contracted with ``other``; for ``other``,
+    the blocks summed with ``input``'s weights (a composition of reshape, mul and sum).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.kron(eg.tensor([[1, 0], [0, 2]]), eg.tensor([1, 1]))
+        tensor([[1, 1, 0, 0],
+                [0, 0, 2, 2]])
+    """
+    from .elementwise import mul
+
+    sa, sb = input._data.shape, other._data.shape
+    nd = max(len(sa), len(sb))
+    sa = (1,) * (nd - len(sa)) + tuple(sa)
+    sb = (1,) * (nd - len(sb)) + tuple(sb)
+    a = reshape(input, tuple(v for s in sa for v in (s, 1)))
+    b = reshape(other, tuple(v for s in sb for v in (1, s)))
+    return reshape(mul(a, b), tuple(x * y for x, y in zip(sa, sb)))
+
+
+def block_diag(*tensors) -> Tensor:
+    """A block-diagonal matrix from tensors of at most 2 dims (0-d is ``(1, 1)``, 1-D ``(n,)`` is
+    ``(1, n)``); dtypes are promoted. With no tensors, an empty ``(1, 0)`` tensor (torch's rule).
+
+    Derivative: each input gets its block of the gradient.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.block_diag(eg.tensor([[1, 2]]), eg.tensor(3))
+        tensor([[1, 2, 0],
+                [0, 0, 3]])
+    """
+    if not tensors:
+        from .._creation import empty
+
+        return empty(1, 0)
+    tensors = _tensor_list(tensors, "block_diag")
+    mats = []
+    for i, t in enumerate(tensors):
+        nd = t._data.ndim
+        if nd > 2:
+            raise RuntimeError(
+                "eagergrad.block_diag: Input tensors must have 2 or fewer dimensions. Input "
+                f"{i} has {nd} dimensions"
+            )
+        mats.append(t if nd == 2 else reshape(t, (1, -1)))
+    widths = [m._data.shape[1] for m in mats]
+    total = sum(widths)
+    rows, left = [], 0
+    for m, w in zip(mats, widths):
+        xp, r = m._device.xp, m._data.shape[0]
+        before = Tensor._make(xp.zeros((r, left), dtype=m._data.dtype), m._device)
+        after = Tensor._make(xp.zeros((r, total - left - w), dtype=m._data.dtype), m._device)
+        rows.append(cat([before, m, after], 1))
+        left += w
+    return cat(rows, 0)
+
+
+# --- more joins and splits -----------------------------------------------------------------------
+def dstack(tensors) -> Tensor:
+    """Concatenates along dim 2 after making each tensor at least 3-D (``(n,)`` -> ``(1, n, 1)``,
+    ``(m, n)`` -> ``(m, n, 1)``), as numpy's ``dstack``.
+
+    Derivative: each input gets its slice of the gradient.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.dstack([eg.zeros(2, 3), eg.ones(2, 3)]).shape
+        eagergrad.Size([2, 3, 2])
+    """
+    out = []
+    for x in _tensor_list(tensors, "dstack"):
+        s = x._data.shape
+        if len(s) < 3:
+            x = reshape(x, (1, 1, 1) if not s else (1, s[0], 1) if len(s) == 1 else s + (1,))
+        out.append(x)
+    return cat(out, 2)
+
+
+def column_stack(tensors) -> Tensor:
+    """Concatenates along dim 1 after turning 0-d and 1-D tensors into columns ``(n, 1)``.
+
+    Derivative: each input gets its slice of the gradient.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.column_stack([eg.tensor([1, 2]), eg.tensor([3, 4])])
+        tensor([[1, 3],
+                [2, 4]])
+    """
+    out = [x if x._data.ndim > 1 else reshape(x, (-1, 1))
+           for x in _tensor_list(tensors, "column_stack")]
+    return cat(out, 1)
+
+
+def _split_along(input: Tensor, indices_or_sections, dim: int, name: str) -> tuple:  # noqa: A002
+    """numpy's ``split`` semantics (torch's ``tensor_split`` with an exact-division check)."""
+    from .indexing import getitem
+
+    n = input._data.shape[dim]
+    if isinstance(indices_or_sections, (list, tuple)):
+        bounds = [None, *[int(i) for i in indices_or_sections], None]
+        head = (slice(None),) * dim
+        return tuple(getitem(input, head + (slice(bounds[i] if i else 0, bounds[i + 1]),))
+                     for i in range(len(bounds) - 1))
+    sections = int(indices_or_sections)
+    if sections <= 0 or n % sections:
+        raise RuntimeError(
+            f"eagergrad.{name} attempted to split along dimension {dim}, but the size of the "
+            f"dimension {n} is not divisible by the split_size {sections}!"
+        )
+    return _multi_view(Split.apply(input, dim=dim, sizes=[n // sections] * sections), input)
+
+
+def _split_check(input: Tensor, name: str, need: int) -> None:  # noqa: A002
+    nd = input._data.ndim
+    if nd < need:
+        raise RuntimeError(  # NOTE: torch's wording, singular "dimension" included
+            f"eagergrad.{name} requires a tensor with at least {need} dimension, but got a "
+            f"tensor with {nd} dimensions!"
+        )
+
+
+def hsplit(input: Tensor, indices_or_sections) -> tuple:  # noqa: A002
+    """Splits along dim 1 (dim 0 for 1-D tensors) into equal sections or at indices (views).
+
+    An int must divide the dim's size; a list of indices cuts as numpy slices do.
+
+    Derivative: each piece's gradient goes back to its slice.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> [x.shape for x in eg.hsplit(eg.zeros(2, 4), 2)]
+        [eagergrad.Size([2, 2]), eagergrad.Size([2, 2])]
+    """
+    _split_check(input, "hsplit", 1)
+    return _split_along(input, indices_or_sections, 1 if input._data.ndim > 1 else 0, "hsplit")
+
+
+def vsplit(input: Tensor, indices_or_sections) -> tuple:  # noqa: A002
+    """Splits a tensor of at least 2 dims along dim 0 (see ``hsplit``).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> [x.shape for x in eg.vsplit(eg.zeros(4, 2), [1])]
+        [eagergrad.Size([1, 2]), eagergrad.Size([3, 2])]
+    """
+    _split_check(input, "vsplit", 2)
+    return _split_along(input, indices_or_sections, 0, "vsplit")
+
+
+def dsplit(input: Tensor, indices_or_sections) -> tuple:  # noqa: A002
+    """Splits a tensor of at least 3 dims along dim 2 (see ``hsplit``).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> [x.shape for x in eg.dsplit(eg.zeros(1, 2, 4), 2)]
+        [eagergrad.Size([1, 2, 2]), eagergrad.Size([1, 2, 2])]
+    """
+    _split_check(input, "dsplit", 3)
+    return _split_along(input, indices_or_sections, 2, "dsplit")
+
+
+# --- small queries -------------------------------------------------------------------------------
+def is_tensor(obj) -> bool:
+    """Whether ``obj`` is an eagergrad ``Tensor`` (or a subclass such as ``Parameter``).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.is_tensor(eg.zeros(1)), eg.is_tensor([1.0])
+        (True, False)
+    """
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> int:  # noqa: A002
+    """The number of elements of ``input`` (1 for a 0-d tensor).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.numel(eg.zeros(2, 3))
+        6
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"numel(): argument 'input' must be Tensor, not {type(input).__name__}")
+    return int(input._data.size)
