@@ -12,7 +12,7 @@ from .._tensor import Tensor
 from ._base import Op
 from ._util import torch_type_name, wrap_dim
 from .elementwise import add, mul, sub
-from .shape import broadcast_to, reshape, select, stack, unsqueeze
+from .shape import broadcast_to, reshape, unsqueeze
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "einsum", "tensordot", "addmm", "baddbmm",
            "addmv", "addr", "cdist", "cross"]
@@ -484,21 +484,55 @@ def cross(input: Tensor, other: Tensor, dim=None) -> Tensor:  # noqa: A002
         >>> eg.cross(eg.tensor([1., 0., 0.]), eg.tensor([0., 1., 0.]))
         tensor([0., 0., 1.])
     """
-    a_shape, b_shape = input._data.shape, other._data.shape
     if dim is None:
-        dim = next((i for i, n in enumerate(a_shape) if n == 3), None)
+        dim = next((i for i, n in enumerate(input._data.shape) if n == 3), None)
         if dim is None:
             raise RuntimeError("no dimension of size 3 in input")
-    if len(a_shape) != len(b_shape):
+    return checked_cross(input, other, dim)
+
+
+class Cross(Op):
+    """x × y along ``dim`` (a negative dim of the broadcast shape).
+
+    Gradient: grad_x = y × grad, grad_y = grad × x (summed over broadcast dims by the engine).
+    """
+
+    broadcasting = True
+
+    @staticmethod
+    def forward(ctx, x, y, dim):
+        ctx.dim = dim
+        ctx.save_for_backward(x, y)
+        return ctx.xp.cross(x, y, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad
+        return (Cross.apply(y, grad, dim=ctx.dim) if need_x else None,
+                Cross.apply(grad, x, dim=ctx.dim) if need_y else None)
+
+
+def checked_cross(input: Tensor, other: Tensor, dim: int) -> Tensor:  # noqa: A002
+    """torch.linalg.cross's checks, then the op (``eg.cross`` and ``eg.linalg.cross``)."""
+    from ._base import broadcast_error
+
+    nd = input._data.ndim
+    if other._data.ndim != nd:
         raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
-    d = wrap_dim(dim, len(a_shape))
-    if a_shape[d] != 3 or b_shape[d] != 3:
-        raise RuntimeError(f"linalg.cross: inputs dimension {d} must have length 3. Got "
-                           f"{a_shape[d]} and {b_shape[d]}")
-    a0, a1, a2 = (select(input, d, i) for i in range(3))
-    b0, b1, b2 = (select(other, d, i) for i in range(3))
-    return stack([sub(mul(a1, b2), mul(a2, b1)), sub(mul(a2, b0), mul(a0, b2)),
-                  sub(mul(a0, b1), mul(a1, b0))], d)
+    err = broadcast_error(input, other)
+    if err is not None:
+        raise err
+    d = wrap_dim(dim, nd)
+    sx, sy = input._data.shape[d], other._data.shape[d]
+    if sx != 3 or sy != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {sx} "
+                           f"and {sy}")
+    if input._data.dtype != other._data.dtype:
+        raise RuntimeError(f"linalg.cross: expected input and other to have the same dtype, but "
+                           f"got {torch_type_name(input.dtype)} and "
+                           f"{torch_type_name(other.dtype)}")
+    return Cross.apply(input, other, dim=d - nd)
 
 
 # --- einsum ---------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from ..autograd.grad_mode import _mode
 from ._base import Op
 from ._util import torch_type_name, wrap_dim
 from .elementwise import abs, add, div, mul, sub  # noqa: A004
-from .linalg import matmul
+from .linalg import checked_cross, matmul
 from .reduction import amax, amin, sum  # noqa: A004
 from .reduction import norm as _norm
 from .shape import cat, diagonal, movedim, narrow, squeeze, tril, triu, unsqueeze
@@ -774,28 +774,6 @@ def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> 
 
 
 # --- cross, vecdot, matrix_power ------------------------------------------------------------------
-class Cross(Op):
-    """x × y along ``dim`` (a negative dim of the broadcast shape).
-
-    Gradient: grad_x = y × grad, grad_y = grad × x (summed over broadcast dims by the engine).
-    """
-
-    broadcasting = True
-
-    @staticmethod
-    def forward(ctx, x, y, dim):
-        ctx.dim = dim
-        ctx.save_for_backward(x, y)
-        return ctx.xp.cross(x, y, axis=dim)
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, y = ctx.saved_tensors
-        need_x, need_y = ctx.needs_input_grad
-        return (Cross.apply(y, grad, dim=ctx.dim) if need_x else None,
-                Cross.apply(grad, x, dim=ctx.dim) if need_y else None)
-
-
 def cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:  # noqa: A002
     """Cross product of 3-vectors along ``dim`` (other dims broadcast).
 
@@ -815,23 +793,7 @@ def cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:  # noqa: A0
         >>> LA.cross(eg.tensor([1., 0., 0.]), eg.tensor([0., 1., 0.]))
         tensor([0., 0., 1.])
     """
-    from ._base import broadcast_error
-
-    err = broadcast_error(input, other)
-    if err is not None:
-        raise err
-    nd = max(input._data.ndim, other._data.ndim)
-    d = wrap_dim(dim, nd) - nd
-    sx = input._data.shape[d] if input._data.ndim >= -d else 1
-    sy = other._data.shape[d] if other._data.ndim >= -d else 1
-    if sx != 3 or sy != 3:
-        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {sx} "
-                           f"and {sy}")
-    if input._data.dtype != other._data.dtype:
-        raise RuntimeError(f"linalg.cross: expected input and other to have the same dtype, but "
-                           f"got {torch_type_name(input.dtype)} and "
-                           f"{torch_type_name(other.dtype)}")
-    return Cross.apply(input, other, dim=d)
+    return checked_cross(input, other, dim)
 
 
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:

@@ -750,20 +750,8 @@ class Norm(Op):
 
     @staticmethod
     def forward(ctx, x, p, dims, keepdim, kshape):
-        xp = ctx.xp
         ctx.p, ctx.dims, ctx.kshape = p, dims, kshape
-        if p == 2:
-            y = xp.sqrt((x * x).sum(axis=dims, keepdims=keepdim))
-        elif p == 1:
-            y = xp.abs(x).sum(axis=dims, keepdims=keepdim)
-        elif p == math.inf or p == -math.inf:
-            a = xp.abs(x)
-            y = a.max(axis=dims, keepdims=keepdim) if p > 0 else a.min(axis=dims, keepdims=keepdim)
-        elif p == 0:
-            y = (x != 0).sum(axis=dims, keepdims=keepdim, dtype=x.dtype)
-        else:
-            with quiet(xp):  # 0 ** p for p < 0 is inf, silently as in torch
-                y = (xp.abs(x) ** p).sum(axis=dims, keepdims=keepdim) ** (1.0 / p)
+        y = norm_array(ctx.xp, x, p, dims, keepdim)
         ctx.save_for_backward(x, y)
         return y
 
@@ -772,6 +760,21 @@ class Norm(Op):
         x, y = ctx.saved_tensors
         return _norm_backward(x, _keep(y, ctx.kshape), _keep(grad, ctx.kshape), ctx.p,
                               ctx.dims)
+
+
+def norm_array(xp, x, p, dims, keepdim=False):
+    """The p-norm of an array over ``dims`` (p = 0, 1, 2, +-inf or any other number)."""
+    if p == 2:
+        return xp.sqrt((x * x).sum(axis=dims, keepdims=keepdim))
+    if p == 1:
+        return xp.abs(x).sum(axis=dims, keepdims=keepdim)
+    if p == math.inf or p == -math.inf:
+        a = xp.abs(x)
+        return a.max(axis=dims, keepdims=keepdim) if p > 0 else a.min(axis=dims, keepdims=keepdim)
+    if p == 0:
+        return (x != 0).sum(axis=dims, keepdims=keepdim, dtype=x.dtype)
+    with quiet(xp):  # 0 ** p for p < 0 is inf, silently as in torch
+        return (xp.abs(x) ** p).sum(axis=dims, keepdims=keepdim) ** (1.0 / p)
 
 
 def _norm_backward(x: Tensor, y: Tensor, g: Tensor, p, dims) -> Tensor:

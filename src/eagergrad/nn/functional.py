@@ -21,6 +21,7 @@ from .._ops._base import Op, promote
 from .._ops._util import wrap_dim
 from .._ops.elementwise import add, div, exp, mul, neg, sub, tanh
 from .._ops.linalg import matmul
+from .._ops.reduction import norm_array
 from .._ops.reduction import sum as _sum
 from .._ops.shape import broadcast_to, reshape, transpose
 from .._tensor import Tensor
@@ -995,20 +996,6 @@ class EmbeddingBackward(Op):
         return out
 
 
-def _row_norms(xp, rows, p: float):
-    """torch's ``Tensor.norm(p)`` of each row of a 2-D array (p may be 0, inf or -inf)."""
-    a = xp.abs(rows)
-    if p == 2:
-        return xp.sqrt((a * a).sum(axis=1))
-    if p == math.inf:
-        return a.max(axis=1)
-    if p == -math.inf:
-        return a.min(axis=1)
-    if p == 0:
-        return (a != 0).sum(axis=1).astype(rows.dtype)
-    return (a**p).sum(axis=1) ** (1.0 / p)
-
-
 def _embedding_renorm_(weight: Tensor, idx, max_norm: float, norm_type: float) -> None:
     """torch.embedding_renorm_ under no_grad: each distinct row of ``weight`` named in ``idx``
     whose ``norm_type``-norm exceeds ``max_norm`` is scaled in place by
@@ -1021,7 +1008,7 @@ def _embedding_renorm_(weight: Tensor, idx, max_norm: float, norm_type: float) -
                            "is read-only (a broadcast view?); pass a writable tensor")
     rows = xp.unique(idx.reshape(-1))
     if rows.size and w.shape[1]:
-        norms = _row_norms(xp, w[rows], norm_type).astype(numpy.float64)
+        norms = norm_array(xp, w[rows], float(norm_type), (1,)).astype(numpy.float64)
         big = norms > max_norm  # compared in double, as torch does
         if bool(big.any()):
             rows = rows[big]
