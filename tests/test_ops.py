@@ -128,15 +128,25 @@ def test_matches_torch(op, idx, sample, dtype):
                                    err_msg=f"{op.name} grad of input {i} vs torch")
 
 
-@pytest.mark.cuda
-@pytest.mark.skipif(not eg.cuda.is_available(), reason="no CUDA GPU / cupy")
+_ACCELERATORS = [
+    "fakecuda",
+    pytest.param("cuda", marks=[pytest.mark.cuda, pytest.mark.skipif(
+        not eg.cuda.is_available(), reason="no CUDA GPU / cupy")]),
+]
+
+
+@pytest.mark.parametrize("device", _ACCELERATORS)
 @pytest.mark.parametrize("op,idx,sample", SAMPLES, ids=IDS)
-def test_cuda_matches_cpu(op, idx, sample):
-    """Every op on cuda gives the cpu result, values and gradients (numpy vs cupy corners)."""
+def test_device_matches_cpu(op, idx, sample, device):
+    """Every op on cuda gives the cpu result, values and gradients (numpy vs cupy corners).
+
+    ``fakecuda`` (tests/_fake_cupy.py) runs everywhere: its arrays refuse to mix with numpy's,
+    as cupy's do, so host/device slips show up without a GPU.
+    """
     arrays = make_arrays(op, sample, "float64", seed=idx)
     req = float_input_indices(op, sample) if op.differentiable else ()
     results = {}
-    for dev in ("cpu", "cuda"):
+    for dev in ("cpu", device):
         ts = [eg.tensor(a, device=dev) for a in arrays]
         for i in req:
             ts[i].requires_grad_(True)
@@ -151,8 +161,8 @@ def test_cuda_matches_cpu(op, idx, sample):
         results[dev] = ([o.detach().cpu().numpy() for o in outs],
                         [ts[i].grad.cpu().numpy() if ts[i].grad is not None else None
                          for i in req])
-    for a, b in zip(results["cpu"][0], results["cuda"][0]):
+    for a, b in zip(results["cpu"][0], results[device][0]):
         np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-9, err_msg=f"{op.name} values")
-    for a, b in zip(results["cpu"][1], results["cuda"][1]):
+    for a, b in zip(results["cpu"][1], results[device][1]):
         if a is not None:
             np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-9, err_msg=f"{op.name} grads")

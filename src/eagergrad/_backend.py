@@ -245,10 +245,12 @@ def to_device(arr, dev: Device):
     if xp is numpy:
         # A move between two numpy-backed devices (cpu and a test device) must not alias.
         return numpy.array(arr) if isinstance(arr, numpy.ndarray) else to_host(arr)
+    # ``array`` (not ``asarray``) copies: a move from another device of the same kind
+    # (cuda:0 -> cuda:1) must not hand back the source array.
     if dev.type == "cuda":
         with cupy.cuda.Device(dev.index):
-            return cupy.asarray(arr)
-    return xp.asarray(arr)
+            return cupy.array(arr)
+    return xp.array(arr)
 
 
 def to_host(arr):
@@ -260,24 +262,25 @@ def to_host(arr):
 
 def index_add(xp, target, indices, values):
     """``target[indices] += values`` with repeated indices accumulating (numpy.add.at)."""
-    if xp is numpy:
-        numpy.add.at(target, indices, values)
-    else:
-        import cupyx
+    if xp is cupy:
+        import cupyx  # cupyx.scatter_add predates cupy's ufunc.at and works on every cupy
 
         cupyx.scatter_add(target, indices, values)
+    else:
+        xp.add.at(target, indices, values)
     return target
 
 
-def _register_test_device(name: str) -> Device:
-    """Registers a numpy-backed device type ``name`` (tests only).
+def _register_test_device(name: str, xp=numpy) -> Device:
+    """Registers a device type ``name`` whose arrays come from ``xp`` (tests only).
 
     It behaves like a second, separate device: tensors on it never mix with cpu tensors, so
-    device propagation, mismatch errors and moves are tested without a GPU.
+    device propagation, mismatch errors and moves are tested without a GPU. ``xp`` may be a
+    stricter, cupy-shaped namespace (tests/_fake_cupy.py) whose arrays refuse to be numpy's.
     """
-    _DEVICE_TYPES[name] = numpy
+    _DEVICE_TYPES[name] = xp
     d = Device(name)
-    d.xp = numpy
+    d.xp = xp
     return d
 
 

@@ -97,7 +97,8 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False,
     if xp is numpy:
         out = numpy.array(arr, copy=True)
     else:
-        out = _backend.to_device(numpy.ascontiguousarray(arr), dev)
+        # numpy.ascontiguousarray would turn a 0-d array into a 1-d one.
+        out = _backend.to_device(numpy.asarray(arr, order="C"), dev)
     return _finish(out, dev, requires_grad)
 
 

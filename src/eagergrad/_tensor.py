@@ -85,7 +85,9 @@ class Tensor:
         """Wraps an array without copying. The fast constructor every op uses."""
         t = object.__new__(cls or Tensor)
         if data.__class__ is not _ndarray and isinstance(data, _generic):
-            data = _asarray(data)  # numpy returns scalars from 0-d ops; keep storage an array
+            # numpy returns scalars from 0-d ops (and ops on two wrapped Python scalars give
+            # one on any device): keep storage an array of the tensor's device.
+            data = device.xp.asarray(data)
         t._data = data
         t._device = device
         if requires_grad:

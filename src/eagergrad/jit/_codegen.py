@@ -108,7 +108,7 @@ def generate(graph, xp, dev, fuse):
     lines.append("    " + "".join(f"v{i}, " for i in range(graph.n_inputs)) + "= X")
     if graph.n_lives:
         lines.append("    " + "".join(f"l{k}, " for k in range(graph.n_lives)) + "= L")
-    fused = _fuse_groups(steps, fwd, need_ctx, graph) if fuse else {}
+    fused = _fuse_groups(steps, fwd, need_ctx, graph, xp) if fuse else {}
     saved = _saved_refs(steps, fwd, bwd, graph)
     graph.n_saved = len(saved)
     chunks = []
@@ -342,11 +342,13 @@ def _saved_refs(steps, fwd, bwd, graph):
     return out
 
 
-def _fuse_groups(steps, fwd, need_ctx, graph):
-    """On cuda: runs of ufunc steps as one ``cupy.fuse`` kernel each. Untested without a GPU."""
-    # TODO(jit): measure on a GPU; this path has never run (no cupy where it was written).
-    import cupy  # noqa: F401 - only reached when the arrays are cupy arrays
+def _fuse_groups(steps, fwd, need_ctx, graph, xp):
+    """On cuda: runs of ufunc steps as one ``xp.fuse`` (cupy.fuse) kernel each.
 
+    The grouping and the generated code run in the test suite on the cupy-shaped fake device,
+    whose ``fuse`` runs the function as written; cupy's kernel compilation needs a GPU.
+    """
+    # TODO(jit): measure on a GPU (benchmarks/bench_jit.py); no session so far had one.
     groups, cur = [], []
     for i in fwd:
         s = steps[i]
@@ -369,13 +371,11 @@ def _fuse_groups(steps, fwd, need_ctx, graph):
     out = {"_members": []}
     for grp in groups:
         out["_members"].append(set(grp[1:]))
-        out[grp[0]] = _fused_emitter(steps, grp, used_later)
+        out[grp[0]] = _fused_emitter(steps, grp, used_later, xp)
     return out
 
 
-def _fused_emitter(steps, grp, used_later):
-    import cupy
-
+def _fused_emitter(steps, grp, used_later, xp):
     made = set()
     for i in grp:
         made.update(steps[i].outs)
@@ -395,9 +395,9 @@ def _fused_emitter(steps, grp, used_later):
     body.append("    return (" + "".join(f"v{o}, " for o in outs) + ")")
 
     def emit(ns, names):
-        local = {"_cp": cupy}
+        local = {"_cp": xp}
         exec("\n".join(body), local)  # noqa: S102 - generated from our own steps
-        name = names.glob(cupy.fuse()(local["_g"]), "F")
+        name = names.glob(xp.fuse()(local["_g"]), "F")
         return [f"    {''.join(f'v{o}, ' for o in outs)}= {name}({', '.join(ins)})"]
 
     return emit

@@ -1,0 +1,321 @@
+"""A strict, cupy-shaped array namespace over numpy: the GPU dress rehearsal for machines without one.
+
+The numpy-backed test device (``_backend._register_test_device``) catches device-propagation
+bugs, but its arrays are numpy arrays, so code that only works on numpy passes there and fails
+on the first GPU. ``fake_cupy`` is a namespace whose arrays behave like cupy's where that
+matters for device-generic code:
+
+- ``FakeArray`` is not a ``numpy.ndarray``; ``numpy.asarray(fake)`` raises cupy's
+  "Implicit conversion to a NumPy array is not allowed" TypeError, and ``.get()`` copies to host.
+- Mixing with a ``numpy.ndarray`` in arithmetic, ufuncs or namespace functions raises cupy's
+  "Unsupported type" TypeError (numpy scalars and Python numbers are fine, as in cupy). Indices
+  and ``__setitem__`` values may be numpy arrays: cupy copies those to the device.
+- Only the names cupy has exist (read from the snapshot in tests/data/cupy_api.txt), on the
+  namespace, its submodules, the arrays and ``random.default_rng``'s generator; ``numpy.foo(fake)``
+  dispatches only when cupy has ``foo``, as cupy's ``__array_function__`` does.
+- Reductions and integer indexing give 0-d arrays, not numpy scalars; there is no ``__index__``.
+
+What it does not model: cupy's dtype support gaps, kernels, streams and memory. Those need a GPU
+(benchmarks/gpu_check.sh).
+"""
+
+from __future__ import annotations
+
+import pathlib
+import types
+
+import numpy
+
+_SNAPSHOT = pathlib.Path(__file__).resolve().parent / "data" / "cupy_api.txt"
+
+
+def _cupy_names() -> frozenset:
+    lines = _SNAPSHOT.read_text().splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+_NAMES = _cupy_names()
+_IMPLICIT = ("Implicit conversion to a NumPy array is not allowed. Please use `.get()` to "
+             "construct a NumPy array explicitly.")
+# cupy functions that accept host data (they copy it to the device).
+_FROM_HOST = {"array", "asarray", "ascontiguousarray", "asfortranarray", "asanyarray"}
+# Array methods whose results are host values, not arrays.
+_HOST_RESULTS = {"item", "tolist", "tobytes", "get"}
+
+
+def _device_only(obj, where):
+    """``obj`` with FakeArrays unwrapped; a numpy array among them raises, as cupy does."""
+    if isinstance(obj, FakeArray):
+        return obj._a
+    if isinstance(obj, numpy.ndarray):
+        raise TypeError(f"Unsupported type {type(obj)} (in fake_cupy {where}: a host numpy "
+                        f"array mixed with device arrays)")
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_device_only(v, where) for v in obj)
+    if isinstance(obj, dict):
+        return {k: _device_only(v, where) for k, v in obj.items()}
+    return obj
+
+
+def _host_ok(obj):
+    """``obj`` with FakeArrays unwrapped; numpy arrays allowed (indices, creation functions)."""
+    if isinstance(obj, FakeArray):
+        return obj._a
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_host_ok(v) for v in obj)
+    return obj
+
+
+def _wrap(result):
+    """numpy results as device arrays; numpy scalars become 0-d arrays, as cupy returns."""
+    if isinstance(result, numpy.ndarray):
+        return FakeArray(result)
+    if isinstance(result, numpy.generic):
+        return FakeArray(numpy.asarray(result))
+    if isinstance(result, tuple):
+        return tuple(_wrap(r) for r in result)
+    if isinstance(result, list):
+        return [_wrap(r) for r in result]
+    return result
+
+
+class _Device:
+    id = 0
+
+    def __repr__(self):
+        return "<CUDA Device 0 (fake)>"
+
+
+class FakeArray:
+    """A device array: a numpy array that refuses to be one."""
+
+    __slots__ = ("_a",)
+
+    def __init__(self, a):
+        if not isinstance(a, numpy.ndarray):
+            raise TypeError(f"FakeArray wraps numpy arrays, got {type(a).__name__}")
+        self._a = a
+
+    # --- the host boundary --------------------------------------------------------------------
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError(_IMPLICIT)
+
+    def get(self, stream=None, order="C", out=None):
+        return numpy.array(self._a, order=order)
+
+    def set(self, arr, stream=None):
+        self._a[...] = arr
+
+    @property
+    def device(self):
+        return _Device()
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        where = f"numpy.{ufunc.__name__}.{method}"
+        if f"cupy.{ufunc.__name__}" not in _NAMES:
+            return NotImplemented
+        inputs = _device_only(inputs, where)
+        kwargs = _device_only(kwargs, where)
+        return _wrap(getattr(ufunc, method)(*inputs, **kwargs))
+
+    def __array_function__(self, func, types_, args, kwargs):
+        module = func.__module__.split(".")[1:] if func.__module__ else []
+        module = [m for m in module if not m.startswith("_")]
+        name = ".".join(["cupy", *module, func.__name__])
+        if name not in _NAMES:
+            return NotImplemented  # numpy then raises TypeError, as it does for cupy arrays
+        where = f"numpy.{func.__name__}"
+        return _wrap(func(*_device_only(args, where), **_device_only(kwargs, where)))
+
+    # --- attributes and methods: only cupy's ---------------------------------------------------
+    def __getattr__(self, name):
+        if f"cupy.ndarray.{name}" not in _NAMES:
+            raise AttributeError(f"'cupy.ndarray' object has no attribute '{name}' (fake_cupy)")
+        value = getattr(self._a, name)
+        if not callable(value):
+            return _wrap(value) if isinstance(value, numpy.ndarray) else value
+        if name in _HOST_RESULTS:
+            return value
+
+        def method(*args, **kwargs):
+            where = f"ndarray.{name}"
+            return _wrap(value(*_device_only(args, where), **_device_only(kwargs, where)))
+
+        return method
+
+    def __len__(self):
+        return len(self._a)
+
+    def __iter__(self):
+        return (_wrap(row) for row in self._a)
+
+    def __bool__(self):
+        return bool(self._a)
+
+    def __float__(self):
+        return float(self._a)
+
+    def __int__(self):
+        return int(self._a)
+
+    def __complex__(self):
+        return complex(self._a)
+
+    def __repr__(self):
+        return repr(self._a).replace("array(", "fake_cupy.array(", 1)
+
+    def __getitem__(self, index):
+        return _wrap(self._a[_host_ok(index)])
+
+    def __setitem__(self, index, value):
+        self._a[_host_ok(index)] = _host_ok(value)
+
+    def __copy__(self):
+        return FakeArray(self._a.copy())
+
+    def __deepcopy__(self, memo):
+        return FakeArray(self._a.copy())
+
+    def __reduce__(self):
+        return (FakeArray, (self._a,))
+
+    __hash__ = None
+
+
+def _binary(op):
+    def forward(self, other):
+        return _wrap(op(self._a, _device_only(other, op.__name__)))
+
+    def reflected(self, other):
+        return _wrap(op(_device_only(other, op.__name__), self._a))
+
+    def inplace(self, other):
+        # numpy's in-place operators keep the left operand's buffer, as cupy's do.
+        op(self._a, _device_only(other, op.__name__), out=self._a)
+        return self
+
+    return forward, reflected, inplace
+
+
+for _name, _ufunc in [("add", numpy.add), ("sub", numpy.subtract), ("mul", numpy.multiply),
+                      ("truediv", numpy.true_divide), ("floordiv", numpy.floor_divide),
+                      ("mod", numpy.remainder), ("pow", numpy.power), ("and", numpy.bitwise_and),
+                      ("or", numpy.bitwise_or), ("xor", numpy.bitwise_xor),
+                      ("lshift", numpy.left_shift), ("rshift", numpy.right_shift),
+                      ("matmul", numpy.matmul)]:
+    _f, _r, _i = _binary(_ufunc)
+    setattr(FakeArray, f"__{_name}__", _f)
+    setattr(FakeArray, f"__r{_name}__", _r)
+    setattr(FakeArray, f"__i{_name}__", _i)
+for _name, _ufunc in [("eq", numpy.equal), ("ne", numpy.not_equal), ("lt", numpy.less),
+                      ("le", numpy.less_equal), ("gt", numpy.greater),
+                      ("ge", numpy.greater_equal)]:
+    setattr(FakeArray, f"__{_name}__", _binary(_ufunc)[0])
+for _name, _ufunc in [("neg", numpy.negative), ("pos", numpy.positive), ("abs", numpy.absolute),
+                      ("invert", numpy.invert)]:
+    setattr(FakeArray, f"__{_name}__", lambda self, _u=_ufunc: _wrap(_u(self._a)))
+
+
+class _Ufunc:
+    """A cupy ufunc: call, reduce, accumulate, at and outer, device arrays only."""
+
+    def __init__(self, ufunc):
+        self._u = ufunc
+        self.__name__ = ufunc.__name__
+        self.nin, self.nout, self.nargs = ufunc.nin, ufunc.nout, ufunc.nargs
+
+    def __call__(self, *args, **kwargs):
+        where = f"cupy.{self.__name__}"
+        return _wrap(self._u(*_device_only(args, where), **_device_only(kwargs, where)))
+
+    def __getattr__(self, method):
+        if f"cupy.ufunc.{method}" not in _NAMES:
+            raise AttributeError(f"'cupy.ufunc' object has no attribute '{method}' (fake_cupy)")
+        bound = getattr(self._u, method)
+
+        def run(*args, **kwargs):
+            where = f"cupy.{self.__name__}.{method}"
+            return _wrap(bound(*_device_only(args, where), **_device_only(kwargs, where)))
+
+        return run
+
+
+class _Generator:
+    """cupy.random.Generator: cupy's methods only (no permutation, choice, bit_generator)."""
+
+    def __init__(self, seed):
+        self._g = numpy.random.default_rng(seed)
+
+    def __getattr__(self, name):
+        if name not in _GENERATOR_METHODS:
+            raise AttributeError(f"'Generator' object has no attribute '{name}' (fake_cupy)")
+        bound = getattr(self._g, name)
+        return lambda *a, **k: _wrap(bound(*_device_only(a, name), **_device_only(k, name)))
+
+
+# cupy 14's Generator methods (the snapshot lists module names only).
+_GENERATOR_METHODS = {"beta", "binomial", "chisquare", "dirichlet", "exponential", "f", "gamma",
+                      "geometric", "hypergeometric", "integers", "logseries", "poisson", "power",
+                      "random", "standard_exponential", "standard_gamma", "standard_normal",
+                      "uniform"}
+
+
+class _Namespace(types.ModuleType):
+    """``cupy`` or one of its submodules, made from the numpy module of the same path."""
+
+    def __init__(self, prefix, source):
+        super().__init__(prefix.replace("cupy", "fake_cupy", 1))
+        self._prefix = prefix
+        self._source = source
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        full = f"{self._prefix}.{name}"
+        if full not in _NAMES:
+            raise AttributeError(f"module '{self._prefix}' has no attribute '{name}' (fake_cupy)")
+        value = self._special(name)
+        if value is None:
+            value = self._adapt(name, getattr(self._source, name))
+        setattr(self, name, value)
+        return value
+
+    def _special(self, name):
+        if self._prefix == "cupy":
+            if name == "ndarray":
+                return FakeArray
+            if name in ("linalg", "fft", "random", "lib"):
+                return _Namespace(f"cupy.{name}", getattr(numpy, name))
+            if name == "asnumpy":
+                return lambda a, *args, **kwargs: a.get() if isinstance(a, FakeArray) else a
+            if name == "fuse":
+                # cupy.fuse compiles the function into one kernel with the same results; here
+                # the function runs as written (the jit's grouping and codegen still run).
+                return lambda *args, **kwargs: (lambda fn: fn)
+        if self._prefix == "cupy.lib" and name == "stride_tricks":
+            return _Namespace("cupy.lib.stride_tricks", numpy.lib.stride_tricks)
+        if self._prefix == "cupy.random" and name == "default_rng":
+            return _Generator
+        return None
+
+    def _adapt(self, name, value):
+        if isinstance(value, numpy.ufunc):
+            return _Ufunc(value)
+        if isinstance(value, type) or not callable(value):
+            return value  # dtypes, scalar types, constants: shared with numpy, as in cupy
+        from_host = name in _FROM_HOST and self._prefix == "cupy"
+        where = f"{self._prefix}.{name}"
+
+        def function(*args, **kwargs):
+            if not from_host:
+                return _wrap(value(*_device_only(args, where), **_device_only(kwargs, where)))
+            out = value(*_host_ok(args), **kwargs)
+            if args and not isinstance(args[0], FakeArray):
+                out = numpy.array(out, copy=True)  # host data is copied to the device
+            return FakeArray(numpy.asarray(out))
+
+        function.__name__ = name
+        return function
+
+
+fake_cupy = _Namespace("cupy", numpy)
