@@ -104,8 +104,9 @@ PAGES = {
     "creation.md": (
         "Creating tensors and random numbers",
         "Factories (`eg.tensor`, `eg.zeros`, `eg.randn`...) take torch's `dtype=`, `device=` and\n"
-        "`requires_grad=` keywords. Random numbers come from numpy's PCG64 (cupy's generator on\n"
-        "a GPU), seeded by `eg.manual_seed`.",
+        "`requires_grad=` keywords. Random numbers come from numpy's PCG64 on cpu and a\n"
+        "counter-based SplitMix64 generator on a GPU (state `(seed, offset)`, as torch's CUDA\n"
+        "generator), seeded by `eg.manual_seed`.",
         [("eagergrad", {"eagergrad._creation", "eagergrad.random"}, set())],
     ),
     "ops.md": (

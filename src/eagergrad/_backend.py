@@ -227,16 +227,23 @@ CPU = Device("cpu")
 CPU.xp = numpy
 
 
-def device_of_array(arr) -> Device:
-    """The device an array lives on (numpy -> cpu, cupy -> cuda:N)."""
-    if isinstance(arr, numpy.ndarray) or isinstance(arr, numpy.generic):
-        return CPU
-    cp = _load_cupy()
-    if cp and isinstance(arr, cp.ndarray):
-        dev = Device("cuda", arr.device.id)
-        xp_of(dev)
-        return dev
-    raise TypeError(f"expected a numpy or cupy array, got {type(arr).__name__}")
+def device_array_device(obj) -> Device | None:
+    """The device of a non-numpy array (a cupy array, or a test device's), else None.
+
+    Never imports cupy: an object whose type comes from cupy means cupy is already loaded.
+    """
+    module = type(obj).__module__
+    if module.startswith("cupy"):
+        cp = _load_cupy()
+        if cp and isinstance(obj, cp.ndarray):
+            dev = Device("cuda", obj.device.id)
+            xp_of(dev)
+            return dev
+        return None
+    for kind, xp in _DEVICE_TYPES.items():
+        if xp is not None and xp is not numpy and isinstance(obj, xp.ndarray):
+            return Device(kind)
+    return None
 
 
 def to_device(arr, dev: Device):
@@ -284,25 +291,35 @@ def _register_test_device(name: str, xp=numpy) -> Device:
     return d
 
 
-def new_rng(xp, seed: int):
-    """A seeded random Generator in namespace ``xp`` (numpy PCG64 or cupy's default)."""
-    if xp is numpy:
+def new_rng(dev: Device, seed: int):
+    """A seeded random generator for ``dev``: numpy's PCG64 on cpu, else a counter-based one.
+
+    cupy's own Generator lacks ``permutation`` and exposes no state to save and restore, so
+    every other device uses eagergrad's counter-based generator (see NOTE [Counter-based
+    generator] in _counter_rng.py), built from array ops its namespace shares with numpy.
+    """
+    if dev.type == "cpu":
         return numpy.random.Generator(numpy.random.PCG64(seed))
-    return xp.random.default_rng(seed)
+    from ._counter_rng import CounterGenerator
+
+    return CounterGenerator(xp_of(dev), seed)
 
 
 def rng_state(rng):
     """A JSON-serialisable state of a generator made by ``new_rng``."""
     bg = getattr(rng, "bit_generator", None)
-    if bg is not None and hasattr(bg, "state"):
+    if bg is not None:
         return _jsonable(bg.state)
-    return None
+    return rng.state  # the counter-based generator's {"seed", "offset"}
 
 
 def set_rng_state(rng, state) -> None:
+    """Restores a state from ``rng_state`` into a generator made by ``new_rng``."""
     bg = getattr(rng, "bit_generator", None)
-    if state is not None and bg is not None:
+    if bg is not None:
         bg.state = state
+    else:
+        rng.state = state
 
 
 def _jsonable(obj):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from . import _backend
 
 __all__ = ["is_available", "device_count", "current_device", "set_device", "synchronize",
-           "manual_seed", "manual_seed_all"]
+           "manual_seed", "manual_seed_all", "get_rng_state", "set_rng_state",
+           "get_rng_state_all", "set_rng_state_all"]
 
 
 def is_available() -> bool:
@@ -105,6 +106,60 @@ def manual_seed_all(seed: int) -> None:
         from . import random as _random
 
         _random._generator_for(_backend.Device("cuda", i), None).manual_seed(seed)
+
+
+def get_rng_state(device="cuda"):
+    """The state of ``device``'s default generator as a uint8 tensor (torch.cuda.get_rng_state).
+
+    A GPU's generator is counter-based, so the state is its seed and offset, and
+    ``set_rng_state`` continues the stream exactly where it was saved (see eagergrad.random).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> if eg.cuda.is_available():
+        ...     state = eg.cuda.get_rng_state()
+        ...     a = eg.rand(3, device="cuda")
+        ...     eg.cuda.set_rng_state(state)
+        ...     assert bool((eg.rand(3, device="cuda") == a).all())
+    """
+    from . import random as _random
+
+    return _random._generator_for(_backend.get_device(device)).get_state()
+
+
+def set_rng_state(new_state, device="cuda") -> None:
+    """Restores ``device``'s default generator from ``get_rng_state`` (torch.cuda.set_rng_state).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> if eg.cuda.is_available():
+        ...     eg.cuda.set_rng_state(eg.cuda.get_rng_state())
+    """
+    from . import random as _random
+
+    _random._generator_for(_backend.get_device(device)).set_state(new_state)
+
+
+def get_rng_state_all() -> list:
+    """The generator state of every visible GPU, in device order (empty without a GPU).
+
+    Example:
+        >>> import eagergrad as eg
+        >>> len(eg.cuda.get_rng_state_all()) == eg.cuda.device_count()
+        True
+    """
+    return [get_rng_state(_backend.Device("cuda", i)) for i in range(device_count())]
+
+
+def set_rng_state_all(new_states) -> None:
+    """Restores every GPU's generator from ``get_rng_state_all``'s list.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.cuda.set_rng_state_all(eg.cuda.get_rng_state_all())
+    """
+    for i, state in enumerate(new_states):
+        set_rng_state(state, _backend.Device("cuda", i))
 
 
 # --- memory (over cupy's default memory pool) -------------------------------------------------

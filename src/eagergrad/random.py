@@ -1,7 +1,10 @@
 """Random number generation: ``manual_seed``, ``Generator`` and the per-device default generators.
 
-Numbers come from numpy's ``Generator`` (PCG64) on cpu and cupy's generator on cuda, so a seed
-reproduces a run on the same device; the streams differ from torch's.
+On cpu numbers come from numpy's ``Generator`` (PCG64). Every other device (cuda, and the
+devices tests register) uses eagergrad's counter-based generator, SplitMix64 computed with the
+device's array ops (see NOTE [Counter-based generator] in _counter_rng.py): like torch's CUDA
+generator its state is ``(seed, offset)``, so ``get_state``/``set_state`` restore it exactly.
+A seed reproduces a run on the same kind of device; the streams differ from torch's.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ class Generator:
     @property
     def rng(self):
         if self._rng is None:
-            self._rng = _backend.new_rng(_backend.xp_of(self.device), self._seed)
+            self._rng = _backend.new_rng(self.device, self._seed)
         return self._rng
 
     def manual_seed(self, seed: int) -> Generator:
@@ -53,7 +56,11 @@ class Generator:
         return self._seed
 
     def get_state(self):
-        """The generator's state as a uint8 tensor (round-trips through ``set_state``)."""
+        """The generator's state as a uint8 tensor (round-trips through ``set_state``).
+
+        It is JSON text: the seed and, on cpu, numpy's PCG64 state; on other devices the
+        counter-based generator's ``{"seed", "offset"}``.
+        """
         import json
 
         from ._creation import tensor
@@ -67,7 +74,7 @@ class Generator:
 
         state = json.loads(bytes(numpy.asarray(new_state.cpu()).astype(numpy.uint8)).decode())
         self._seed = state["seed"]
-        self._rng = _backend.new_rng(_backend.xp_of(self.device), self._seed)
+        self._rng = _backend.new_rng(self.device, self._seed)
         _backend.set_rng_state(self._rng, state["bit_generator"])
         return self
 
@@ -91,6 +98,16 @@ def _generator_for(device, generator=None) -> Generator:
         g = _cuda_generators[device] = Generator(device)
         g.manual_seed(default_generator.initial_seed() + (device.index or 0))
     return g
+
+
+def _default_states() -> list:
+    """A snapshot of every default generator that changes when any of them draws or is reseeded.
+
+    ``jit.trace`` compares two snapshots to tell whether traced code drew random numbers.
+    """
+    gens = [default_generator, *_cuda_generators.values()]
+    return [(id(g), id(g._rng), None if g._rng is None else _backend.rng_state(g._rng))
+            for g in gens]
 
 
 def manual_seed(seed: int) -> Generator:
@@ -188,7 +205,13 @@ def uniform_array(t, low, high, generator=None):
     """U(low, high) samples with ``t``'s shape, dtype and device."""
     dev = t._device
     rng = _generator_for(dev, generator).rng
-    u = _float_sample(dev.xp, rng, rng.random, t._data.shape, t._data.dtype)
+    if t._data.dtype == numpy.float16:
+        # float16 holds 11 fraction bits: rounding a float32 draw would give 1.0 for the top
+        # 2**-12 of it, so keep 11 bits (multiples of 2**-11, as torch draws half uniforms).
+        u = dev.xp.floor(rng.random(size=t._data.shape, dtype=numpy.float32) * 2048.0)
+        u = (u * (2.0**-11)).astype(numpy.float16)
+    else:
+        u = _float_sample(dev.xp, rng, rng.random, t._data.shape, t._data.dtype)
     if low != 0.0 or high != 1.0:
         u = u * (high - low) + low
     return u.astype(t._data.dtype, copy=False)

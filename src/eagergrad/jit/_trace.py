@@ -225,10 +225,8 @@ def _run_recorded(fn, inputs, want_backward):
 
 
 def _rng_state():
-    g = _random.default_generator
-    rng = g._rng
-    bg = getattr(rng, "bit_generator", None)
-    return (id(rng), None if bg is None else repr(bg.state))
+    # Every device's default generator, not only cpu's: dropout on a GPU draws from its own.
+    return _random._default_states()
 
 
 def _perturbed(inputs, seed=1234):
