@@ -14,6 +14,9 @@ matters for device-generic code:
   namespace, its submodules, the arrays and ``random.default_rng``'s generator; ``numpy.foo(fake)``
   dispatches only when cupy has ``foo``, as cupy's ``__array_function__`` does.
 - Reductions and integer indexing give 0-d arrays, not numpy scalars; there is no ``__index__``.
+- Calls bind to cupy's own parameters (tests/data/cupy_signatures.txt): a numpy-only keyword
+  such as ``clip(x, min=...)`` or a ufunc's ``where=`` raises TypeError, as it would on a GPU.
+- Sorts are stable, as cupy's always are.
 
 What it does not model: cupy's dtype support gaps, kernels, streams and memory. Those need a GPU
 (benchmarks/gpu_check.sh).
@@ -21,6 +24,7 @@ What it does not model: cupy's dtype support gaps, kernels, streams and memory. 
 
 from __future__ import annotations
 
+import inspect
 import pathlib
 import types
 
@@ -35,6 +39,37 @@ def _cupy_names() -> frozenset:
 
 
 _NAMES = _cupy_names()
+
+
+def _cupy_signatures() -> dict:
+    """{"cupy.name": inspect.Signature} from tests/data/cupy_signatures.txt (names only)."""
+    P = inspect.Parameter
+    sigs = {}
+    for line in _SNAPSHOT.with_name("cupy_signatures.txt").read_text().splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name, _, params = line[:-1].partition("(")
+        kind, out = P.POSITIONAL_OR_KEYWORD, []
+        for tok in filter(None, (t.strip() for t in params.split(","))):
+            if tok == "/":
+                out = [p.replace(kind=P.POSITIONAL_ONLY) for p in out]
+            elif tok == "*":
+                kind = P.KEYWORD_ONLY
+            elif tok.startswith("**"):
+                out.append(P(tok[2:], P.VAR_KEYWORD))
+            elif tok.startswith("*"):
+                out.append(P(tok[1:], P.VAR_POSITIONAL))
+                kind = P.KEYWORD_ONLY
+            else:
+                out.append(P(tok.rstrip("="), kind,
+                             default=None if tok.endswith("=") else P.empty))
+        sigs[name] = inspect.Signature(out)
+    return sigs
+
+
+_SIGNATURES = _cupy_signatures()
+# What cupy's ufuncs accept besides their operands (no ``where``, ``order`` or ``subok``).
+_UFUNC_KWARGS = {"out", "dtype", "casting"}
 _IMPLICIT = ("Implicit conversion to a NumPy array is not allowed. Please use `.get()` to "
              "construct a NumPy array explicitly.")
 # cupy functions that accept host data (they copy it to the device).
@@ -136,6 +171,8 @@ class FakeArray:
             return _wrap(value) if isinstance(value, numpy.ndarray) else value
         if name in _HOST_RESULTS:
             return value
+        if name in ("argsort", "sort"):
+            return lambda axis=-1: _wrap(value(axis=axis, kind="stable"))  # cupy: always stable
 
         def method(*args, **kwargs):
             where = f"ndarray.{name}"
@@ -226,6 +263,10 @@ class _Ufunc:
 
     def __call__(self, *args, **kwargs):
         where = f"cupy.{self.__name__}"
+        unknown = set(kwargs) - _UFUNC_KWARGS
+        if unknown:
+            raise TypeError(f"{where}() got unexpected keyword arguments {sorted(unknown)} "
+                            f"(fake_cupy: cupy's ufuncs take only {sorted(_UFUNC_KWARGS)})")
         return _wrap(self._u(*_device_only(args, where), **_device_only(kwargs, where)))
 
     def __getattr__(self, method):
@@ -288,6 +329,11 @@ class _Namespace(types.ModuleType):
                 return _Namespace(f"cupy.{name}", getattr(numpy, name))
             if name == "asnumpy":
                 return lambda a, *args, **kwargs: a.get() if isinstance(a, FakeArray) else a
+            if name in ("argsort", "sort"):
+                # cupy's sorts are always stable (and take no ``kind``); numpy's default is not.
+                stable = getattr(numpy, name)
+                return lambda a, axis=-1: _wrap(stable(_device_only(a, name), axis=axis,
+                                                       kind="stable"))
             if name == "fuse":
                 # cupy.fuse compiles the function into one kernel with the same results; here
                 # the function runs as written (the jit's grouping and codegen still run).
@@ -305,8 +351,14 @@ class _Namespace(types.ModuleType):
             return value  # dtypes, scalar types, constants: shared with numpy, as in cupy
         from_host = name in _FROM_HOST and self._prefix == "cupy"
         where = f"{self._prefix}.{name}"
+        signature = _SIGNATURES.get(where)
 
         def function(*args, **kwargs):
+            if signature is not None:
+                try:
+                    signature.bind(*args, **kwargs)
+                except TypeError as e:
+                    raise TypeError(f"{where}{signature}: {e} (fake_cupy: cupy's signature)")
             if not from_host:
                 return _wrap(value(*_device_only(args, where), **_device_only(kwargs, where)))
             out = value(*_host_ok(args), **kwargs)

@@ -4,7 +4,8 @@ Ops reach numpy or cupy through their device's array module (``xp``); a numpy-on
 would pass every cpu test and fail on the first GPU. This test reads the source for ``xp.<name>``
 and ``cupy.<name>`` / ``cupyx.<name>`` chains and resolves each against cupy's namespace: the
 installed cupy when it imports, else a snapshot of cupy's names in tests/data/cupy_api.txt.
-Refresh the snapshot where cupy is installed (no GPU needed):
+Refresh the snapshots (names, and the signatures tests/_fake_cupy.py checks calls against)
+where cupy is installed (no GPU needed):
 
     python -m tests.test_cupy_api --update
 """
@@ -17,6 +18,8 @@ import sys
 
 SRC = pathlib.Path(__file__).resolve().parents[1] / "src" / "eagergrad"
 SNAPSHOT = pathlib.Path(__file__).resolve().parent / "data" / "cupy_api.txt"
+# Parameter names of cupy's Python-level functions; tests/_fake_cupy.py binds calls to them.
+SIGNATURES = SNAPSHOT.with_name("cupy_signatures.txt")
 _CHAIN = re.compile(r"\b(xp|cupyx|cupy|_cupy)\.([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)")
 # Submodules whose names the snapshot lists (prefix "cupy.random." etc.).
 _SUBMODULES = ("random", "linalg", "fft", "cuda", "cuda.runtime", "lib", "lib.stride_tricks")
@@ -54,6 +57,48 @@ def snapshot_names():
     names |= {f"cupy.ndarray.{n}" for n in _public(cupy.ndarray)}
     names |= {f"cupy.dtype.{n}" for n in _public(cupy.dtype("float32"))}
     return names
+
+
+def _render_parameters(sig) -> str:
+    """``sig``'s parameters as names only: ``a, axis=, *, kind=`` (defaults are not kept)."""
+    out, star_done = [], False
+    params = list(sig.parameters.values())
+    for i, p in enumerate(params):
+        if p.kind is p.VAR_POSITIONAL:
+            out.append(f"*{p.name}")
+            star_done = True
+        elif p.kind is p.VAR_KEYWORD:
+            out.append(f"**{p.name}")
+        else:
+            if p.kind is p.KEYWORD_ONLY and not star_done:
+                out.append("*")
+                star_done = True
+            out.append(p.name + ("=" if p.default is not p.empty else ""))
+        if p.kind is p.POSITIONAL_ONLY and (i + 1 == len(params)
+                                            or params[i + 1].kind is not p.POSITIONAL_ONLY):
+            out.append("/")
+    return ", ".join(out)
+
+
+def signature_lines():
+    """``cupy.name(params)`` for every cupy function with a Python signature (needs cupy)."""
+    import inspect
+
+    import cupy
+
+    lines = []
+    for full in sorted(snapshot_names()):
+        obj = cupy
+        try:
+            for part in full.split(".")[1:]:
+                obj = getattr(obj, part)
+            if isinstance(obj, type) or not callable(obj):
+                continue
+            sig = inspect.signature(obj)
+        except (AttributeError, TypeError, ValueError):
+            continue  # ufuncs, Cython functions, classes: no Python signature
+        lines.append(f"{full}({_render_parameters(sig)})")
+    return lines
 
 
 def _resolves(chain, names):
@@ -100,4 +145,5 @@ if __name__ == "__main__" and "--update" in sys.argv:
     import cupy
 
     SNAPSHOT.write_text(f"# cupy {cupy.__version__}\n" + "\n".join(sorted(snapshot_names())) + "\n")
-    print(f"wrote {SNAPSHOT}")
+    SIGNATURES.write_text(f"# cupy {cupy.__version__}\n" + "\n".join(signature_lines()) + "\n")
+    print(f"wrote {SNAPSHOT} and {SIGNATURES}")

@@ -2,7 +2,8 @@
 
 ``_backend._register_test_device`` adds a device type whose arrays are numpy arrays but which the
 library treats as separate from cpu, so propagation, mismatch errors and explicit moves are
-tested on every machine. The same tests run on real cuda where a GPU is present.
+tested on every machine; ``fakecuda`` (tests/_fake_cupy.py) is a device whose arrays behave
+like cupy's. The same tests run on real cuda where a GPU is present.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from eagergrad import _backend
 TESTDEV = _backend._register_test_device("testdev")
 
 
-@pytest.fixture(params=["testdev", pytest.param("cuda", marks=[
+@pytest.fixture(params=["testdev", "fakecuda", pytest.param("cuda", marks=[
     pytest.mark.cuda, pytest.mark.skipif(not eg.cuda.is_available(), reason="no CUDA GPU")])])
 def other(request):
     return eg.device(request.param)
@@ -129,3 +130,35 @@ def test_cuda_state_dict_loads_on_cpu_only_machine(other, tmp_path):
     assert fresh.weight.device == "cpu"
     np.testing.assert_array_equal(fresh.weight.detach().numpy(),
                                   model.weight.detach().cpu().numpy())
+
+
+def test_scalars_keep_their_shape_on_a_device(other):
+    # numpy.ascontiguousarray makes 0-d arrays 1-d; the host-to-device copy must not.
+    assert eg.tensor(1.5, device=other).shape == ()
+    assert eg.tensor([], device=other).shape == (0,)
+    assert eg.tensor(np.float64(2.0)).to(other).shape == ()
+
+
+def test_scalar_only_results_stay_device_arrays(other):
+    # lerp with a Python weight: its backward computes 1 - weight from two wrapped scalars.
+    x = eg.randn(3, device=other, requires_grad=True)
+    y = eg.randn(3, device=other, requires_grad=True)
+    eg.lerp(x, y, 0.25).sum().backward()
+    assert isinstance(x.grad._data, type(eg.ones(1, device=other)._data))
+    np.testing.assert_allclose(x.grad.cpu().numpy(), [0.75] * 3)
+    np.testing.assert_allclose(y.grad.cpu().numpy(), [0.25] * 3)
+
+
+def test_tensor_from_a_device_array():
+    """torch.tensor/as_tensor take cupy arrays (__cuda_array_interface__); so does eagergrad."""
+    dev = eg.device("fakecuda")
+    arr = eg.arange(6.0, device=dev).reshape(2, 3)._data  # a cupy-shaped device array
+    t = eg.tensor(arr)
+    assert t.device == dev and t.dtype == eg.float32 and t.shape == (2, 3)
+    shared = eg.as_tensor(arr)
+    on_cpu = eg.tensor(arr, device="cpu", dtype=eg.float64)
+    arr[0, 0] = 7.0
+    assert shared[0, 0].item() == 7.0, "as_tensor shares a device array's memory"
+    assert t[0, 0].item() == 0.0, "tensor copies"
+    assert on_cpu.device == "cpu" and on_cpu.dtype == eg.float64 and on_cpu[0, 0].item() == 0.0
+    assert eg.as_tensor(arr, device="cpu").device == "cpu"

@@ -83,6 +83,12 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False,
     """
     if isinstance(data, Tensor) and device is None:
         device = data._device
+    elif not isinstance(data, _HOST_DATA):
+        source = _backend.device_array_device(data)
+        if source is not None:  # a cupy array: copied, on its own device unless told otherwise
+            dev = get_device(device or source)
+            out = _backend.to_device(_device_array(data, dtype), dev)
+            return _finish(out, dev, requires_grad)
     dev = get_device(device)
     if dtype is not None and not isinstance(data, (Tensor, numpy.ndarray, numpy.generic)):
         # Python numbers go straight to the requested dtype (no float32 round trip).
@@ -119,7 +125,22 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     if isinstance(data, numpy.ndarray) and device is None:
         t = from_numpy(data)
         return t.to(to_dtype(dtype)) if dtype is not None else t
+    source = None if isinstance(data, _HOST_DATA) else _backend.device_array_device(data)
+    if source is not None and get_device(device or source) is source:
+        # A cupy array on the requested device: shared, as torch shares through
+        # __cuda_array_interface__.
+        return Tensor._make(_device_array(data, dtype), source)
     return tensor(data, dtype=dtype, device=device)
+
+
+# Python and numpy data: never a device array, so ``tensor`` skips that check for them.
+_HOST_DATA = (list, tuple, int, float, bool, complex, numpy.ndarray, numpy.generic)
+
+
+def _device_array(arr, dtype):
+    """A device (cupy) array checked for a dtype eagergrad has, cast to ``dtype`` if given."""
+    from_numpy_dtype(arr.dtype)
+    return arr.astype(to_dtype(dtype).np, copy=False) if dtype is not None else arr
 
 
 asarray = as_tensor
