@@ -22,30 +22,26 @@ def _lib(name):
 
 
 def _xp(device):
-    """The array module of the hand-written versions: numpy, or cupy on cuda."""
+    """The array module of the hand-written versions: numpy, or the device's (cupy on cuda)."""
     if device == "cpu":
         return np
-    import cupy
+    import eagergrad
 
-    return cupy
+    return eagergrad._backend.xp_of(eagergrad.device(device))
 
 
 def _synced(step, device, impl):
-    """``step`` followed by a wait for the GPU when ``device`` is cuda."""
+    """``step`` followed by a wait for the GPU when ``device`` is not the cpu."""
     if device == "cpu":
         return step
-    if impl == "eagergrad":
-        import eagergrad
-
-        sync = eagergrad.cuda.synchronize
-    elif impl == "torch":
+    if impl == "torch":
         import torch
 
         sync = torch.cuda.synchronize
-    else:
-        import cupy
+    else:  # eagergrad, or the hand-written cupy version: both wait for the current GPU
+        import eagergrad
 
-        sync = cupy.cuda.runtime.deviceSynchronize
+        sync = eagergrad.cuda.synchronize
 
     def synced():
         out = step()
