@@ -16,7 +16,8 @@ matters for device-generic code:
 - Reductions and integer indexing give 0-d arrays, not numpy scalars; there is no ``__index__``.
 - Calls bind to cupy's own parameters (tests/data/cupy_signatures.txt): a numpy-only keyword
   such as ``clip(x, min=...)`` or a ufunc's ``where=`` raises TypeError, as it would on a GPU.
-- Sorts are stable, as cupy's always are.
+- Sorts are stable, as cupy's always are. ``flags`` has cupy's three (no ``writeable``),
+  ``base`` is one object while it lives, ``data.ptr`` is the buffer's address.
 
 What it does not model: cupy's dtype support gaps, kernels, streams and memory. Those need a GPU
 (benchmarks/gpu_check.sh).
@@ -27,6 +28,7 @@ from __future__ import annotations
 import inspect
 import pathlib
 import types
+import weakref
 
 import numpy
 
@@ -104,7 +106,7 @@ def _host_ok(obj):
 def _wrap(result):
     """numpy results as device arrays; numpy scalars become 0-d arrays, as cupy returns."""
     if isinstance(result, numpy.ndarray):
-        return FakeArray(result)
+        return _wrapper(result)
     if isinstance(result, numpy.generic):
         return FakeArray(numpy.asarray(result))
     if isinstance(result, tuple):
@@ -121,15 +123,58 @@ class _Device:
         return "<CUDA Device 0 (fake)>"
 
 
+class _Flags:
+    """cupy's ``ndarray.flags``: three flags, and no ``writeable`` (cupy arrays have none)."""
+
+    __slots__ = ("c_contiguous", "f_contiguous", "owndata")
+
+    def __init__(self, a):
+        self.c_contiguous = a.flags.c_contiguous
+        self.f_contiguous = a.flags.f_contiguous
+        self.owndata = a.flags.owndata
+
+
+class _MemoryPointer:
+    __slots__ = ("ptr",)
+
+    def __init__(self, a):
+        self.ptr = a.__array_interface__["data"][0]
+
+
+# The live wrapper of each wrapped numpy array, so that ``view.base`` is one object while it
+# lives, as cupy's is (the engine keys shared storage on it).
+_WRAPPERS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
+def _wrapper(a):
+    w = _WRAPPERS.get(id(a))
+    return w if w is not None and w._a is a else FakeArray(a)
+
+
 class FakeArray:
     """A device array: a numpy array that refuses to be one."""
 
-    __slots__ = ("_a",)
+    __slots__ = ("_a", "_base", "__weakref__")
 
     def __init__(self, a):
         if not isinstance(a, numpy.ndarray):
             raise TypeError(f"FakeArray wraps numpy arrays, got {type(a).__name__}")
         self._a = a
+        _WRAPPERS[id(a)] = self
+        # A view keeps its base's wrapper alive, as a cupy view keeps its base array.
+        self._base = _wrapper(a.base) if isinstance(a.base, numpy.ndarray) else None
+
+    @property
+    def base(self):
+        return self._base
+
+    @property
+    def flags(self):
+        return _Flags(self._a)
+
+    @property
+    def data(self):
+        return _MemoryPointer(self._a)
 
     # --- the host boundary --------------------------------------------------------------------
     def __array__(self, dtype=None, copy=None):
@@ -364,7 +409,7 @@ class _Namespace(types.ModuleType):
             out = value(*_host_ok(args), **kwargs)
             if args and not isinstance(args[0], FakeArray):
                 out = numpy.array(out, copy=True)  # host data is copied to the device
-            return FakeArray(numpy.asarray(out))
+            return _wrapper(numpy.asarray(out))
 
         function.__name__ = name
         return function

@@ -14,11 +14,12 @@ import pytest
 import eagergrad as eg
 from eagergrad import _backend
 
+from ._devices import ACCELERATORS
+
 TESTDEV = _backend._register_test_device("testdev")
 
 
-@pytest.fixture(params=["testdev", "fakecuda", pytest.param("cuda", marks=[
-    pytest.mark.cuda, pytest.mark.skipif(not eg.cuda.is_available(), reason="no CUDA GPU")])])
+@pytest.fixture(params=["testdev", *ACCELERATORS])
 def other(request):
     return eg.device(request.param)
 

@@ -7,6 +7,7 @@ import pytest
 
 import eagergrad as eg
 
+from ._devices import ACCELERATORS
 from .op_db import all_ops, float_input_indices, make_arrays
 
 OPS = all_ops()
@@ -128,14 +129,7 @@ def test_matches_torch(op, idx, sample, dtype):
                                    err_msg=f"{op.name} grad of input {i} vs torch")
 
 
-_ACCELERATORS = [
-    "fakecuda",
-    pytest.param("cuda", marks=[pytest.mark.cuda, pytest.mark.skipif(
-        not eg.cuda.is_available(), reason="no CUDA GPU / cupy")]),
-]
-
-
-@pytest.mark.parametrize("device", _ACCELERATORS)
+@pytest.mark.parametrize("device", ACCELERATORS)
 @pytest.mark.parametrize("op,idx,sample", SAMPLES, ids=IDS)
 def test_device_matches_cpu(op, idx, sample, device):
     """Every op on cuda gives the cpu result, values and gradients (numpy vs cupy corners).

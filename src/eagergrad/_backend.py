@@ -267,6 +267,19 @@ def to_host(arr):
     return arr.get()
 
 
+def writeable(arr) -> bool:
+    """Whether writing into ``arr`` in place is safe.
+
+    numpy marks broadcast (and our strided-window) views read-only. cupy arrays have no such
+    flag (``flags`` has only the contiguity ones and ``owndata``), so there a view with a zero
+    stride over more than one element (a broadcast, whose elements share memory) counts as
+    read-only, as numpy's would.
+    """
+    if arr.__class__ is numpy.ndarray:
+        return arr.flags.writeable
+    return all(s != 0 or n <= 1 for s, n in zip(arr.strides, arr.shape))
+
+
 def index_add(xp, target, indices, values):
     """``target[indices] += values`` with repeated indices accumulating (numpy.add.at)."""
     if xp is cupy:

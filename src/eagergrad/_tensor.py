@@ -1047,7 +1047,7 @@ class Tensor:
                 f"{name}: result type {_scalar_name(r.dtype)} can't be cast to the desired "
                 f"output type {_scalar_name(data.dtype)}"
             )
-        if not data.flags.writeable:
+        if not _backend.writeable(data):
             raise RuntimeError(f"{name}: the tensor's storage is read-only (a broadcast view?)")
         if r is not data:
             data[...] = r
@@ -1136,7 +1136,7 @@ class Tensor:
             return None
         if alpha != 1:
             o = o * alpha
-        if not data.flags.writeable:
+        if not _backend.writeable(data):
             return None
         try:
             getattr(self._device.xp, ufunc)(data, o, out=data)

@@ -7,6 +7,7 @@ import warnings
 import numpy
 
 from .._backend import index_add as _index_add
+from .._backend import writeable
 from .._tensor import Tensor
 from ._base import Op, _cast, wrap_scalar
 from ._util import wrap_dim
@@ -465,7 +466,7 @@ def setitem_no_grad(input: Tensor, index, value) -> None:  # noqa: A002
     basic, adv = _parse(input, index)
     value = _value_tensor(input, value)
     data = input._data
-    if not data.flags.writeable:
+    if not writeable(data):
         raise RuntimeError("__setitem__: the tensor's storage is read-only (a broadcast view?)")
     try:
         if adv is None:

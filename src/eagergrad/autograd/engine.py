@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from heapq import heappop, heappush, heapreplace
 
+from .._backend import writeable
 from .function import _FREED, Node, _anomaly
 from .grad_mode import _mode
 
@@ -495,7 +496,7 @@ def _deliver_leaf(leaf, g, capture_map, only, create_graph, handed, foreign):
     if prev is None:
         data = g._data
         key = _storage_key(data)
-        if data.base is not None or key in handed or not data.flags.writeable:
+        if data.base is not None or key in handed or not writeable(data):
             g = type(g)._make(data.copy(), g._device)
         handed[_storage_key(g._data)] = True
         g._base = None

@@ -14,7 +14,7 @@ import warnings
 
 import numpy
 
-from .. import _ops
+from .. import _backend, _ops
 from .. import random as _random
 from .._dtype import int64
 from .._ops._base import Op, promote
@@ -1003,7 +1003,7 @@ def _embedding_renorm_(weight: Tensor, idx, max_norm: float, norm_type: float) -
     when no row changes (as torch's does)."""
     xp = weight._device.xp
     w = weight._data
-    if not w.flags.writeable:
+    if not _backend.writeable(w):
         raise RuntimeError("embedding: max_norm renormalises weight in place, but its storage "
                            "is read-only (a broadcast view?); pass a writable tensor")
     rows = xp.unique(idx.reshape(-1))

@@ -362,6 +362,8 @@ def _raw(value):
 def _wrap(value, device):
     if isinstance(value, list):
         return [_wrap(v, device) for v in value]
-    if value is None or isinstance(value, (int, float)):
+    # Python numbers stay numbers; numpy scalars (numpy.float64 is a ``float`` subclass) become
+    # 0-d tensors, as on every other device and in torch's state.
+    if value is None or type(value) in (bool, int, float):
         return value
     return Tensor._make(value, device)
