@@ -72,6 +72,10 @@ def _cupy_signatures() -> dict:
 _SIGNATURES = _cupy_signatures()
 # What cupy's ufuncs accept besides their operands (no ``where``, ``order`` or ``subok``).
 _UFUNC_KWARGS = {"out", "dtype", "casting"}
+# cupy's ufunc methods (cupy/_core/_kernel.pyx): no ``initial`` or ``where`` on reduce.
+_UFUNC_METHOD_KWARGS = {"reduce": {"axis", "dtype", "out", "keepdims"},
+                        "accumulate": {"axis", "dtype", "out"},
+                        "reduceat": {"axis", "dtype", "out"}, "at": set()}
 _IMPLICIT = ("Implicit conversion to a NumPy array is not allowed. Please use `.get()` to "
              "construct a NumPy array explicitly.")
 # cupy functions that accept host data (they copy it to the device).
@@ -318,9 +322,14 @@ class _Ufunc:
         if f"cupy.ufunc.{method}" not in _NAMES:
             raise AttributeError(f"'cupy.ufunc' object has no attribute '{method}' (fake_cupy)")
         bound = getattr(self._u, method)
+        allowed = _UFUNC_METHOD_KWARGS.get(method, _UFUNC_KWARGS)
 
         def run(*args, **kwargs):
             where = f"cupy.{self.__name__}.{method}"
+            if set(kwargs) - allowed:
+                raise TypeError(f"{where}() got unexpected keyword arguments "
+                                f"{sorted(set(kwargs) - allowed)} (fake_cupy: cupy's "
+                                f"ufunc.{method} takes only {sorted(allowed)})")
             return _wrap(bound(*_device_only(args, where), **_device_only(kwargs, where)))
 
         return run

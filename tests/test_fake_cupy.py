@@ -69,3 +69,11 @@ def test_sorts_are_stable_as_cupys():
     keys = fake_cupy.asarray(np.array([1, 0, 1, 0, 1, 0] * 20))
     order = fake_cupy.argsort(keys).get()
     np.testing.assert_array_equal(order, np.argsort(keys.get(), kind="stable"))
+
+
+def test_ufunc_methods_take_cupys_keywords_only():
+    a = fake_cupy.arange(4.0)
+    with pytest.raises(TypeError, match="fake_cupy: cupy's ufunc.reduce"):
+        fake_cupy.maximum.reduce(a, initial=0.0)
+    assert float(fake_cupy.maximum.reduce(a, axis=0)) == 3.0
+    np.testing.assert_array_equal(fake_cupy.maximum.accumulate(a).get(), [0.0, 1.0, 2.0, 3.0])
