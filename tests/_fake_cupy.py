@@ -16,6 +16,7 @@ matters for device-generic code:
 - Reductions and integer indexing give 0-d arrays, not numpy scalars; there is no ``__index__``.
 - Calls bind to cupy's own parameters (tests/data/cupy_signatures.txt): a numpy-only keyword
   such as ``clip(x, min=...)`` or a ufunc's ``where=`` raises TypeError, as it would on a GPU.
+- ``ufunc.at`` takes only the dtypes CUDA's atomics have (no int64 ``add.at``), as cupy's.
 - Sorts are stable, as cupy's always are. ``flags`` has cupy's three (no ``writeable``),
   ``base`` is one object while it lives, ``data.ptr`` is the buffer's address.
 
@@ -326,6 +327,8 @@ class _Ufunc:
 
         def run(*args, **kwargs):
             where = f"cupy.{self.__name__}.{method}"
+            if method == "at":
+                _check_scatter(self.__name__, args[0])
             if set(kwargs) - allowed:
                 raise TypeError(f"{where}() got unexpected keyword arguments "
                                 f"{sorted(set(kwargs) - allowed)} (fake_cupy: cupy's "
@@ -333,6 +336,24 @@ class _Ufunc:
             return _wrap(bound(*_device_only(args, where), **_device_only(kwargs, where)))
 
         return run
+
+
+# cupy's ufunc.at is a scatter kernel of CUDA atomics (cupy/_core/_routines_indexing.pyx).
+_SCATTER_DTYPES = {
+    "add": {"int32", "float16", "float32", "float64", "uint32", "uint64"},
+    "maximum": {"int32", "float32", "float64", "uint32", "uint64"},
+    "minimum": {"int32", "float32", "float64", "uint32", "uint64"},
+}
+
+
+def _check_scatter(ufunc, target):
+    kinds = _SCATTER_DTYPES.get(ufunc)
+    if kinds is None:
+        raise NotImplementedError(f"fake_cupy: cupy.{ufunc}.at has no scatter kernel")
+    if target.dtype.name not in kinds:
+        raise TypeError(f"scatter_{ufunc.replace('imum', '')} only supports "
+                        f"{', '.join(sorted(kinds))} as data type (fake_cupy: cupy's atomics), "
+                        f"got {target.dtype}")
 
 
 class _Generator:

@@ -163,3 +163,25 @@ def test_tensor_from_a_device_array():
     assert t[0, 0].item() == 0.0, "tensor copies"
     assert on_cpu.device == "cpu" and on_cpu.dtype == eg.float64 and on_cpu[0, 0].item() == 0.0
     assert eg.as_tensor(arr, device="cpu").device == "cpu"
+
+
+@pytest.mark.parametrize("dtype", [eg.int64, eg.int32, eg.int16, eg.int8, eg.uint8, eg.float16])
+def test_scatter_adds_of_every_dtype(other, dtype):
+    # cupy's scatter-add is CUDA's atomicAdd: no int64/int16/int8/uint8; eagergrad works around it.
+    idx = eg.tensor([0, 2, 0, 0])
+    src = eg.tensor([1, 2, 3, 100]).to(dtype)
+    want = eg.zeros(3, dtype=dtype).index_add(0, idx, src)
+    got = eg.zeros(3, dtype=dtype, device=other).index_add(0, idx.to(other), src.to(other))
+    assert got.dtype == dtype and got.cpu().tolist() == want.tolist()
+    got = eg.zeros(3, dtype=dtype, device=other).scatter_add(0, idx.to(other), src.to(other))
+    assert got.cpu().tolist() == want.tolist()
+    acc = eg.zeros(3, dtype=dtype, device=other)
+    acc.index_put_((idx.to(other),), src.to(other), accumulate=True)
+    assert acc.cpu().tolist() == want.tolist()
+
+
+def test_int64_scatter_add_wraps_like_torch(other):
+    big = eg.tensor([2**62, 2**62], device=other)
+    out = eg.zeros(1, dtype=eg.int64, device=other).index_add(0, eg.tensor([0, 0], device=other),
+                                                              big)
+    assert out.cpu().tolist() == [-(2**63)]  # 2**63 wraps, as on cpu (numpy) and in torch

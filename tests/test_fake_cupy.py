@@ -77,3 +77,11 @@ def test_ufunc_methods_take_cupys_keywords_only():
         fake_cupy.maximum.reduce(a, initial=0.0)
     assert float(fake_cupy.maximum.reduce(a, axis=0)) == 3.0
     np.testing.assert_array_equal(fake_cupy.maximum.accumulate(a).get(), [0.0, 1.0, 2.0, 3.0])
+
+
+def test_scatter_add_takes_cupys_atomic_dtypes_only():
+    with pytest.raises(TypeError, match="scatter_add only supports"):
+        fake_cupy.add.at(fake_cupy.zeros(3, dtype=np.int64), fake_cupy.asarray(np.array([0, 0])), 1)
+    a = fake_cupy.zeros(3, dtype=np.float32)
+    fake_cupy.add.at(a, fake_cupy.asarray(np.array([0, 0])), 1.0)
+    assert a.get().tolist() == [2.0, 0.0, 0.0]

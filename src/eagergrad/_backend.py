@@ -280,14 +280,33 @@ def writeable(arr) -> bool:
     return all(s != 0 or n <= 1 for s, n in zip(arr.strides, arr.shape))
 
 
+# cupy's scatter-add (cupyx.scatter_add, and cupy.add.at built on it) is CUDA's atomicAdd,
+# which exists for these dtypes only.
+_ATOMIC_ADD_DTYPES = frozenset({"float16", "float32", "float64", "int32", "uint32", "uint64"})
+
+
 def index_add(xp, target, indices, values):
     """``target[indices] += values`` with repeated indices accumulating (numpy.add.at)."""
+    if xp is numpy:
+        numpy.add.at(target, indices, values)
+        return target
     if xp is cupy:
         import cupyx  # cupyx.scatter_add predates cupy's ufunc.at and works on every cupy
 
-        cupyx.scatter_add(target, indices, values)
+        scatter = cupyx.scatter_add
     else:
-        xp.add.at(target, indices, values)
+        scatter = xp.add.at  # a cupy-shaped test namespace
+    kind = target.dtype.name
+    if kind in _ATOMIC_ADD_DTYPES:
+        scatter(target, indices, values)
+    elif kind == "int64":
+        # Two's complement: adding the bits as uint64 gives the int64 sum, wrapping as torch's.
+        scatter(target.view(xp.uint64), indices,
+                xp.asarray(values).astype(xp.int64).view(xp.uint64))
+    else:  # int8, int16, uint8, bool: accumulate in int32, then cast back (C's wrapping cast)
+        acc = target.astype(xp.int32)
+        scatter(acc, indices, xp.asarray(values).astype(xp.int32))
+        target[...] = acc.astype(target.dtype)
     return target
 
 

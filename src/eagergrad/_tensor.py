@@ -1205,6 +1205,9 @@ class Tensor:
     def masked_fill_(self, mask, value) -> Tensor:
         return self._inplace("masked_fill_", _F.masked_fill, mask, value)
 
+    def index_put_(self, indices, values, accumulate=False) -> Tensor:
+        return self._inplace("index_put_", _F.index_put, indices, values, accumulate=accumulate)
+
     def index_add_(self, dim, index, source, *, alpha=1) -> Tensor:
         return self._inplace("index_add_", _F.index_add, dim, index, source, alpha=alpha)
 
@@ -1964,6 +1967,9 @@ class Tensor:
 
     def index_select(self, dim, index):
         return _F.index_select(self, dim, index)
+
+    def index_put(self, indices, values, accumulate=False):
+        return _F.index_put(self, indices, values, accumulate=accumulate)
 
     def index_add(self, dim, index, source, *, alpha=1):
         return _F.index_add(self, dim, index, source, alpha=alpha)

@@ -12,6 +12,19 @@ def _idx(lib, x, values):
     return lib.tensor(values, device=x.device)
 
 
+def _np_index_put_add(np, x, index, v):
+    y = x.copy()
+    index = tuple(np.array(i) for i in index)
+    np.add.at(y, index, np.broadcast_to(v, y[index].shape))
+    return y
+
+
+def _np_index_put(np, x, index, v):
+    y = x.copy()
+    y[np.array(index)] = v
+    return y
+
+
 def _setitem(x, index, value):
     """``y = x.clone(); y[index] = value`` on any lib (the op behind ``__setitem__``)."""
     y = x.clone()
@@ -140,6 +153,13 @@ OPS += [
            lambda np, x: x[:, [2, 0, 2]], [((3, 4),), ((2, 3, 2),)]),
     OpInfo("index_select_input", lambda lib, x, i: lib.index_select(x, 0, i),
            lambda np, x, i: x[i], [((4, 3), (5,))], int_inputs={1: (0, 4)}),
+    OpInfo("index_put_accumulate",
+           lambda lib, x, v: x.index_put((_idx(lib, x, [0, 2, 0]), _idx(lib, x, [1, 1, 1])), v,
+                                         accumulate=True),
+           lambda np, x, v: _np_index_put_add(np, x, ([0, 2, 0], [1, 1, 1]), v),
+           [((3, 4), (3,)), ((3, 4), ()), ((3, 4, 2), (3, 2)), ((3, 4, 2), (2,))]),
+    OpInfo("index_put", lambda lib, x, v: x.index_put((_idx(lib, x, [2, 0]),), v),
+           lambda np, x, v: _np_index_put(np, x, [2, 0], v), [((3, 4), (2, 4)), ((3, 4), (4,))]),
     OpInfo("index_add", lambda lib, x, s: x.index_add(0, _idx(lib, x, [0, 2, 0]), s, alpha=2.0),
            lambda np, x, s: _np_scatter_add(
                np, x, 0, np.broadcast_to(np.array([0, 2, 0])[:, None], s.shape), 2.0 * s),

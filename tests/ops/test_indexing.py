@@ -549,3 +549,21 @@ def test_grad_fn_names_match_torch(fn):
     ours = fn(eg.tensor(a, requires_grad=True) * 1)
     theirs = fn(torch.tensor(a, requires_grad=True) * 1)
     assert ours.grad_fn.name() == theirs.grad_fn.name()
+
+
+def test_index_put_in_place_and_its_errors_follow_torch():
+    torch = pytest.importorskip("torch")
+    for lib in (eg, torch):
+        x = lib.zeros(2, 3)
+        idx = (lib.tensor([0, 0, 1]), lib.tensor([2, 2, 0]))
+        out = x.index_put_(idx, lib.tensor(1.5), accumulate=True)
+        assert out is x
+        assert x.tolist() == [[0.0, 0.0, 3.0], [1.5, 0.0, 0.0]]
+        with pytest.raises(TypeError, match="must be tuple of Tensors, not Tensor"):
+            x.index_put(lib.tensor([0, 1]), lib.tensor(1.0))
+        with pytest.raises(TypeError, match="expected Tensor as element 0 in argument 0"):
+            x.index_put([0, 1], lib.tensor(1.0))
+        with pytest.raises(TypeError, match="expected Tensor as element 0 in argument 0"):
+            x.index_put((None, lib.tensor([1])), lib.tensor(1.0))
+        with pytest.raises(RuntimeError, match="shape mismatch"):
+            x.index_put((lib.tensor([0, 1]),), lib.ones(2, 2), accumulate=True)

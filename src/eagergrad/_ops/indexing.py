@@ -13,7 +13,7 @@ from ._base import Op, _cast, wrap_scalar
 from ._util import wrap_dim
 
 __all__ = [
-    "getitem", "index_put_value", "setitem_no_grad",
+    "getitem", "index_put", "index_put_value", "setitem_no_grad",
     "gather", "scatter", "scatter_add", "index_select", "index_add",
     "masked_fill", "masked_select", "take_along_dim", "nonzero",
     "take", "unique", "bincount", "searchsorted", "bucketize",
@@ -454,6 +454,45 @@ def index_put_value(input: Tensor, index, value) -> Tensor:  # noqa: A002
         return IndexPut.apply(input, value, basic=basic, adv=adv)
     except ValueError:
         raise _shape_mismatch(input, basic, adv, value) from None
+
+
+def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tensor:  # noqa: A002
+    """``input`` with ``values`` put at ``indices`` (torch.index_put), out of place.
+
+    ``indices`` is a tuple of index tensors (integer or bool), as in ``input[indices]``;
+    ``values`` broadcasts to the indexed shape. With ``accumulate=True`` the values are added,
+    repeated indices accumulating; otherwise they are written (with repeats, which write wins is
+    unspecified, as in torch). Gradient: for ``input`` the output gradient (with zeros at the
+    index unless accumulating); for ``values`` the gradient at the index, summed to its shape.
+
+    Example:
+        >>> import eagergrad as eg
+        >>> eg.zeros(3).index_put((eg.tensor([0, 0, 2]),), eg.tensor(1.0), accumulate=True)
+        tensor([2., 0., 1.])
+    """
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError("index_put(): argument 'indices' (position 1) must be tuple of Tensors, "
+                        f"not {type(indices).__name__}")
+    for i, it in enumerate(indices):
+        if not isinstance(it, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
+                            f"{type(it).__name__}")
+    from .elementwise import add
+    from .shape import broadcast_to
+
+    index = tuple(indices)
+    basic, adv = _parse(input, index)
+    if not accumulate or adv is None:  # no repeats possible without advanced indices
+        if accumulate:
+            values = add(getitem(input, index), _value_tensor(input, values))
+        return index_put_value(input, index, values)
+    value = _value_tensor(input, values)
+    target = (input._data if basic is _ALL else input._data[basic])[adv]
+    try:
+        value = broadcast_to(value, target.shape)
+    except RuntimeError:
+        raise _shape_mismatch(input, basic, adv, value) from None
+    return add(input, GetItemScatter.apply(value, in_shape=input.shape, basic=basic, adv=adv))
 
 
 def setitem_no_grad(input: Tensor, index, value) -> None:  # noqa: A002
