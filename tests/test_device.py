@@ -185,3 +185,33 @@ def test_int64_scatter_add_wraps_like_torch(other):
     out = eg.zeros(1, dtype=eg.int64, device=other).index_add(0, eg.tensor([0, 0], device=other),
                                                               big)
     assert out.cpu().tolist() == [-(2**63)]  # 2**63 wraps, as on cpu (numpy) and in torch
+
+
+def test_non_blocking_reaches_the_copy(monkeypatch):
+    """to/cuda/Module.to pass non_blocking down to the host-to-device copy (async on a GPU)."""
+    seen = []
+    real = _backend.to_device
+
+    def spy(arr, dev, non_blocking=False):
+        seen.append(non_blocking)
+        return real(arr, dev, non_blocking)
+
+    monkeypatch.setattr(eg._ops.elementwise, "_array_to_device", spy)
+    x = eg.ones(2).pin_memory()
+    assert x.to("fakecuda", non_blocking=True).device == eg.device("fakecuda")
+    x.to("fakecuda", eg.float64, True)  # positionally, as torch allows
+    x.to("fakecuda")
+    eg.nn.Linear(2, 2).to("fakecuda", non_blocking=True)
+    assert seen == [True, True, False, True, True]
+
+
+def test_pin_memory_and_is_pinned():
+    x = eg.ones(2)
+    pinned = x.pin_memory()
+    assert pinned.tolist() == [1.0, 1.0]
+    if eg.cuda.is_available():
+        assert pinned.is_pinned() and not x.is_pinned() and pinned.pin_memory() is pinned
+    else:
+        assert pinned is x and not x.is_pinned()  # nothing to pin for without a GPU
+    with pytest.raises(RuntimeError, match="only dense CPU tensors can be pinned"):
+        x.to("fakecuda").pin_memory()

@@ -246,8 +246,12 @@ def device_array_device(obj) -> Device | None:
     return None
 
 
-def to_device(arr, dev: Device):
-    """Copies ``arr`` (numpy or cupy) to ``dev``; returns ``arr`` when it is already there."""
+def to_device(arr, dev: Device, non_blocking: bool = False):
+    """A copy of ``arr`` (numpy or cupy) on ``dev``.
+
+    With ``non_blocking`` a pinned host array goes to a GPU asynchronously on the current
+    stream (torch's overlap of copies and compute); every other copy is synchronous.
+    """
     xp = xp_of(dev)
     if xp is numpy:
         # A move between two numpy-backed devices (cpu and a test device) must not alias.
@@ -256,6 +260,8 @@ def to_device(arr, dev: Device):
     # (cuda:0 -> cuda:1) must not hand back the source array.
     if dev.type == "cuda":
         with cupy.cuda.Device(dev.index):
+            if non_blocking and arr.flags.c_contiguous and is_pinned(arr):
+                return _copy_async(arr, dev)
             return cupy.array(arr)
     return xp.array(arr)
 
@@ -376,6 +382,38 @@ def pin_memory(arr):
 
     out = cupyx.empty_pinned(arr.shape, dtype=arr.dtype)
     out[...] = arr
+    return out
+
+
+def is_pinned(arr) -> bool:
+    """Whether the numpy array ``arr`` lives in pinned memory from ``pin_memory``.
+
+    cupyx.empty_pinned builds the array on a cupy ``PinnedMemoryPointer`` buffer, which is at
+    the end of the array's ``base`` chain. Never imports cupy: without it nothing is pinned.
+    """
+    if not (_cupy_checked and cupy) or not isinstance(arr, numpy.ndarray):
+        return False
+    base = arr.base
+    while isinstance(base, numpy.ndarray):
+        base = base.base
+    return isinstance(base, cupy.cuda.PinnedMemoryPointer)
+
+
+# Host arrays of asynchronous copies still in flight, with the event that marks each copy's
+# end: the pinned memory must not go back to cupy's pool (and be refilled with the next batch)
+# before the GPU has read it. Pruned on every new copy.
+_in_flight: list = []
+
+
+def _copy_async(arr, dev: Device):
+    """``arr`` (pinned, C-contiguous) copied to ``dev`` on the current stream, not waiting."""
+    out = cupy.empty(arr.shape, dtype=arr.dtype)
+    stream = cupy.cuda.get_current_stream()
+    out.set(arr, stream=stream)
+    done = cupy.cuda.Event(disable_timing=True)
+    done.record(stream)
+    _in_flight[:] = [(e, a) for e, a in _in_flight if not e.done]
+    _in_flight.append((done, arr))
     return out
 
 

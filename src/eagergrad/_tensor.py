@@ -685,12 +685,12 @@ class Tensor:
             >>> x.to(eg.zeros(1, dtype=eg.float64)).dtype
             eagergrad.float64
         """
-        device, dtype, copy = _parse_to(args, kwargs)
+        device, dtype, copy, non_blocking = _parse_to(args, kwargs)
         out = self
         if dtype is not None and dtype.np != self._data.dtype:
             out = _F.to_dtype(out, dtype)
         if device is not None and device is not out._device:
-            out = _F.to_device(out, device)
+            out = _F.to_device(out, device, non_blocking)
         if copy and out is self:
             out = _F.clone(self)
         return out
@@ -709,7 +709,32 @@ class Tensor:
             dev = Device("cuda", device)
         else:
             dev = _backend.get_device(device)
-        return self.to(dev)
+        return self.to(dev, non_blocking=non_blocking)
+
+    def pin_memory(self) -> Tensor:
+        """A copy of this cpu tensor in page-locked (pinned) host memory (``self`` if pinned).
+
+        Copies from pinned memory to a GPU are faster, and ``.to('cuda', non_blocking=True)``
+        from it does not wait for the copy. Without a GPU there is nothing to pin for and the
+        tensor itself is returned (torch raises there).
+
+        Example:
+            >>> import eagergrad as eg
+            >>> x = eg.ones(2).pin_memory()
+            >>> x.is_pinned() == eg.cuda.is_available()
+            True
+        """
+        if self._device is not CPU:
+            raise RuntimeError(f"cannot pin '{_type_name(self)}' only dense CPU tensors can be "
+                               "pinned")
+        if _backend.is_pinned(self._data):
+            return self
+        pinned = _backend.pin_memory(self._data)
+        return self if pinned is self._data else Tensor._make(pinned, CPU)
+
+    def is_pinned(self) -> bool:
+        """Whether this tensor lives in pinned host memory (see ``pin_memory``)."""
+        return _backend.is_pinned(self._data)
 
     def cpu(self) -> Tensor:
         """A copy in host memory (``self`` if already there).
@@ -2044,7 +2069,7 @@ def _type_name(t: Tensor) -> str:
 def _parse_to(args, kwargs):
     device = kwargs.pop("device", None)
     dtype = kwargs.pop("dtype", None)
-    kwargs.pop("non_blocking", None)
+    non_blocking = kwargs.pop("non_blocking", False)
     copy = kwargs.pop("copy", False)
     kwargs.pop("memory_format", None)
     if kwargs:
@@ -2058,7 +2083,7 @@ def _parse_to(args, kwargs):
         elif isinstance(a, int) and not isinstance(a, bool):
             device = a
         elif isinstance(a, bool):
-            continue  # non_blocking given positionally
+            non_blocking = a  # given positionally, as torch allows
         else:
             dtype = a
     if device is not None:
@@ -2066,7 +2091,7 @@ def _parse_to(args, kwargs):
         _backend.xp_of(device)
     if dtype is not None:
         dtype = to_dtype(dtype)
-    return device, dtype, copy
+    return device, dtype, copy, non_blocking
 
 
 def _weakref(t):

@@ -2261,23 +2261,26 @@ class ToDevice(Op):
     """A copy on another device. Gradient: grad moved back to the input's device."""
 
     @staticmethod
-    def forward(ctx, x, device):
+    def forward(ctx, x, device, non_blocking=False):
         ctx.src = ctx._dev_in
-        return _array_to_device(x, device)
+        return _array_to_device(x, device, non_blocking)
 
     @staticmethod
     def backward(ctx, grad):
         return to_device(grad, ctx.src)
 
 
-def to_device(input: Tensor, device) -> Tensor:  # noqa: A002
-    """``input`` copied to ``device`` (the only way data changes device; never implicit)."""
+def to_device(input: Tensor, device, non_blocking: bool = False) -> Tensor:  # noqa: A002
+    """``input`` copied to ``device`` (the only way data changes device; never implicit).
+
+    ``non_blocking``: a pinned cpu tensor goes to a GPU without waiting (see _backend.to_device).
+    """
     if input._device is device:
         return input
     ctx = object.__new__(ToDevice)
     ctx.xp = input._device.xp
     ctx._dev_in = input._device
-    out = ToDevice.forward(ctx, input._data, device)
+    out = ToDevice.forward(ctx, input._data, device, non_blocking)
     if _mode.enabled and input.requires_grad:
         ctx.needs_input_grad = (True,)
         return ctx._record((input,), out, device, Tensor)

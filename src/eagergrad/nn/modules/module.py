@@ -498,7 +498,7 @@ class Module:
     def to(self, *args, **kwargs) -> Module:
         """Moves and/or casts parameters and buffers in place: ``to(device)``, ``to(dtype)``,
         ``to(device, dtype)`` or ``to(tensor)``. Only floating point tensors change dtype."""
-        device, dtype, _ = _parse_to(args, dict(kwargs))
+        device, dtype, _, non_blocking = _parse_to(args, dict(kwargs))
         if dtype is not None and not dtype.is_floating_point:
             raise TypeError(
                 "nn.Module.to only accepts floating point or complex dtypes, but got desired "
@@ -506,7 +506,8 @@ class Module:
             )
 
         def convert(t):
-            return t.to(device=device, dtype=dtype if t.is_floating_point() else None)
+            return t.to(device=device, dtype=dtype if t.is_floating_point() else None,
+                        non_blocking=non_blocking)
 
         return self._apply(convert)
 

@@ -153,10 +153,7 @@ def pin_memory(data):
     faster and can run asynchronously; without it this returns ``data`` unchanged.
     """
     if isinstance(data, Tensor):
-        if data._device is not _backend.CPU:
-            return data
-        pinned = _backend.pin_memory(data._data)
-        return data if pinned is data._data else Tensor._make(pinned, _backend.CPU)
+        return data.pin_memory() if data._device is _backend.CPU else data
     if isinstance(data, (str, bytes)):
         return data
     if isinstance(data, collections.abc.Mapping):
