@@ -215,3 +215,15 @@ def test_pin_memory_and_is_pinned():
         assert pinned is x and not x.is_pinned()  # nothing to pin for without a GPU
     with pytest.raises(RuntimeError, match="only dense CPU tensors can be pinned"):
         x.to("fakecuda").pin_memory()
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not eg.cuda.is_available(), reason="no CUDA GPU")
+def test_non_blocking_copy_from_pinned_memory_on_cuda():
+    x = eg.randn(512, 512).pin_memory()
+    assert x.is_pinned()
+    z = x.to("cuda", non_blocking=True) * 2  # queued behind the copy on the same stream
+    del x  # the host buffer must outlive the copy (kept until its event completes)
+    eg.cuda.synchronize()
+    eg.manual_seed(0)
+    np.testing.assert_array_equal(z.cpu().numpy(), eg.randn(512, 512).numpy() * 2)
