@@ -14,6 +14,8 @@ matters for device-generic code:
   namespace, its submodules, the arrays and ``random.default_rng``'s generator; ``numpy.foo(fake)``
   dispatches only when cupy has ``foo``, as cupy's ``__array_function__`` does.
 - Reductions and integer indexing give 0-d arrays, not numpy scalars; there is no ``__index__``.
+- Out-of-bounds integer-array indices wrap around (getitem, setitem, ``take_along_axis``,
+  ``ufunc.at``), as cupy's do, where numpy raises.
 - Calls bind to cupy's own parameters (tests/data/cupy_signatures.txt): a numpy-only keyword
   such as ``clip(x, min=...)`` or a ufunc's ``where=`` raises TypeError, as it would on a GPU.
 - ``ufunc.at`` takes only the dtypes CUDA's atomics have (no int64 ``add.at``), as cupy's.
@@ -42,6 +44,32 @@ def _cupy_names() -> frozenset:
 
 
 _NAMES = _cupy_names()
+
+
+class SyncCounter:
+    """Counts the calls that make cupy wait for the GPU (a device-to-host read).
+
+    cupy syncs on ``bool``/``float``/``int``/``item``/``get``/``tolist``, and on what needs a
+    data-dependent size (boolean-mask indexing, ``nonzero``, ``unique``...). A training step
+    that syncs stalls the GPU pipeline, so tests assert the hot paths make none.
+    """
+
+    count = 0
+    where: list = []
+
+    @classmethod
+    def hit(cls, what):
+        cls.count += 1
+        cls.where.append(what)
+
+    @classmethod
+    def reset(cls):
+        cls.count = 0
+        cls.where = []
+
+
+# Namespace functions whose output size depends on the data (so cupy reads it back).
+_SYNCING = {"nonzero", "argwhere", "flatnonzero", "unique", "compress", "extract"}
 
 
 def _cupy_signatures() -> dict:
@@ -186,6 +214,7 @@ class FakeArray:
         raise TypeError(_IMPLICIT)
 
     def get(self, stream=None, order="C", out=None):
+        SyncCounter.hit("get")
         return numpy.array(self._a, order=order)
 
     def set(self, arr, stream=None):
@@ -220,7 +249,10 @@ class FakeArray:
         if not callable(value):
             return _wrap(value) if isinstance(value, numpy.ndarray) else value
         if name in _HOST_RESULTS:
+            SyncCounter.hit(name)
             return value
+        if name in _SYNCING:
+            SyncCounter.hit(name)
         if name in ("argsort", "sort"):
             return lambda axis=-1: _wrap(value(axis=axis, kind="stable"))  # cupy: always stable
 
@@ -237,25 +269,31 @@ class FakeArray:
         return (_wrap(row) for row in self._a)
 
     def __bool__(self):
+        SyncCounter.hit("bool")
         return bool(self._a)
 
     def __float__(self):
+        SyncCounter.hit("float")
         return float(self._a)
 
     def __int__(self):
+        SyncCounter.hit("int")
         return int(self._a)
 
     def __complex__(self):
+        SyncCounter.hit("complex")
         return complex(self._a)
 
     def __repr__(self):
         return repr(self._a).replace("array(", "fake_cupy.array(", 1)
 
     def __getitem__(self, index):
-        return _wrap(self._a[_host_ok(index)])
+        _count_mask_sync(index)
+        return _wrap(self._a[_wrapped_index(self._a.shape, _host_ok(index))])
 
     def __setitem__(self, index, value):
-        self._a[_host_ok(index)] = _host_ok(value)
+        _count_mask_sync(index)
+        self._a[_wrapped_index(self._a.shape, _host_ok(index))] = _host_ok(value)
 
     def __copy__(self):
         return FakeArray(self._a.copy())
@@ -267,6 +305,45 @@ class FakeArray:
         return (FakeArray, (self._a,))
 
     __hash__ = None
+
+
+def _wrapped_index(shape, index):
+    """``index`` (host or unwrapped) with integer-array entries taken modulo their axis length.
+
+    cupy wraps out-of-bounds integer-array indices around (its take/scatter kernels compute
+    ``i % n``) where numpy raises: "Differences between CuPy and NumPy" in cupy's docs.
+    """
+    items = list(index) if isinstance(index, tuple) else [index]
+    consuming = sum(1 if not (isinstance(it, numpy.ndarray) and it.dtype == numpy.bool_)
+                    else it.ndim for it in items if it is not None and it is not Ellipsis)
+    axis, out = 0, []
+    for it in items:
+        if it is Ellipsis:
+            axis += len(shape) - consuming
+        elif isinstance(it, numpy.ndarray) and it.dtype == numpy.bool_:
+            axis += it.ndim
+        elif isinstance(it, numpy.ndarray) and it.dtype.kind in "iu" and axis < len(shape):
+            it = it % shape[axis] if shape[axis] else it
+            axis += 1
+        elif it is not None:
+            axis += 1
+        out.append(it)
+    return tuple(out) if isinstance(index, tuple) else out[0]
+
+
+def _along_axis(a, indices, axis):
+    """The index tuple of ``take_along_axis(a, indices, axis)``, as cupy builds it."""
+    axis = axis % a.ndim
+    grids = numpy.ogrid[tuple(slice(n) for n in indices.shape)]
+    return tuple(indices if d == axis else FakeArray(numpy.ascontiguousarray(
+        numpy.broadcast_to(g, indices.shape))) for d, g in enumerate(grids))
+
+
+def _count_mask_sync(index):
+    """A boolean device-array index needs its count of True on the host: a sync in cupy."""
+    for it in index if isinstance(index, tuple) else (index,):
+        if isinstance(it, FakeArray) and it._a.dtype == numpy.bool_:
+            SyncCounter.hit("boolean mask index")
 
 
 def _binary(op):
@@ -327,8 +404,11 @@ class _Ufunc:
 
         def run(*args, **kwargs):
             where = f"cupy.{self.__name__}.{method}"
-            if method == "at":
+            if method == "at":  # indices may be host arrays (cupy copies them) and wrap
                 _check_scatter(self.__name__, args[0])
+                target = _device_only(args[0], where)
+                index = _wrapped_index(target.shape, _host_ok(args[1]))
+                return _wrap(bound(target, index, *_device_only(args[2:], where)))
             if set(kwargs) - allowed:
                 raise TypeError(f"{where}() got unexpected keyword arguments "
                                 f"{sorted(set(kwargs) - allowed)} (fake_cupy: cupy's "
@@ -409,6 +489,8 @@ class _Namespace(types.ModuleType):
                 stable = getattr(numpy, name)
                 return lambda a, axis=-1: _wrap(stable(_device_only(a, name), axis=axis,
                                                        kind="stable"))
+            if name == "take_along_axis":  # cupy indexes (and so wraps) where numpy raises
+                return lambda a, indices, axis: a[_along_axis(a, indices, axis)]
             if name == "fuse":
                 # cupy.fuse compiles the function into one kernel with the same results; here
                 # the function runs as written (the jit's grouping and codegen still run).
@@ -429,6 +511,8 @@ class _Namespace(types.ModuleType):
         signature = _SIGNATURES.get(where)
 
         def function(*args, **kwargs):
+            if name in _SYNCING:
+                SyncCounter.hit(where)
             if signature is not None:
                 try:
                     signature.bind(*args, **kwargs)

@@ -53,6 +53,10 @@ def snapshot_names():
         for part in sub.split("."):
             mod = getattr(mod, part)
         names |= {f"cupy.{sub}.{n}" for n in _public(mod)}
+    import cupyx.scipy.special
+
+    names |= {"cupyx.scipy", "cupyx.scipy.special"}
+    names |= {f"cupyx.scipy.special.{n}" for n in _public(cupyx.scipy.special)}
     names |= {f"cupy.ufunc.{n}" for n in _public(cupy.add)}
     names |= {f"cupy.ndarray.{n}" for n in _public(cupy.ndarray)}
     names |= {f"cupy.dtype.{n}" for n in _public(cupy.dtype("float32"))}

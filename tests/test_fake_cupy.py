@@ -85,3 +85,16 @@ def test_scatter_add_takes_cupys_atomic_dtypes_only():
     a = fake_cupy.zeros(3, dtype=np.float32)
     fake_cupy.add.at(a, fake_cupy.asarray(np.array([0, 0])), 1.0)
     assert a.get().tolist() == [2.0, 0.0, 0.0]
+
+
+def test_out_of_bounds_array_indices_wrap_as_cupys():
+    a = fake_cupy.arange(5.0)
+    idx = fake_cupy.asarray(np.array([6, -1]))
+    assert a[idx].get().tolist() == [1.0, 4.0]
+    m = fake_cupy.arange(6.0).reshape(2, 3)
+    assert m[..., idx].get().tolist() == [[0.0, 2.0], [3.0, 5.0]]
+    got = fake_cupy.take_along_axis(m, fake_cupy.asarray(np.array([[4], [0]])), 1)
+    assert got.get().tolist() == [[1.0], [3.0]]
+    z = fake_cupy.zeros(3, dtype=np.float32)
+    fake_cupy.add.at(z, fake_cupy.asarray(np.array([3, 4])), 1.0)
+    assert z.get().tolist() == [1.0, 1.0, 0.0]

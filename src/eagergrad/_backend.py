@@ -267,10 +267,49 @@ def to_device(arr, dev: Device, non_blocking: bool = False):
 
 
 def to_host(arr):
-    """A numpy array with the contents of ``arr``."""
+    """A numpy array with the contents of ``arr`` (raising any deferred device check first)."""
     if isinstance(arr, (numpy.ndarray, numpy.generic)):
         return arr
+    if _pending_checks:
+        raise_pending()
     return arr.get()
+
+
+# NOTE [Deferred device checks]
+# Validating data (a class index in range, a probability in [0, 1]) needs the data on the host.
+# On cpu that costs nothing, so the check raises at the call, as torch's does. On a GPU it would
+# make the host wait for the GPU at every such call, stalling the queue of kernels: torch checks
+# there with device-side asserts that surface at a later synchronization. eagergrad does the
+# same: the verdict (a 0-d bool array) stays on the device and is read at the next read back to
+# the host (``to_host``: item(), cpu(), printing...) or ``eg.cuda.synchronize()``, which then
+# raises the error the cpu raises. Until then the op keeps its reads in bounds (callers clip).
+_pending_checks: list = []
+_MAX_PENDING = 64  # a loop that never reads anything back still gets checked now and then
+
+
+def check(xp, failed, error) -> None:
+    """Raises ``error()`` when ``failed`` is true: now on cpu, later on a GPU (see NOTE)."""
+    if xp is numpy:
+        if failed:
+            raise error()
+        return
+    _pending_checks.append((failed, error))
+    if len(_pending_checks) > _MAX_PENDING:
+        raise_pending()
+
+
+def raise_pending() -> None:
+    """Reads back the deferred device checks and raises the first failed one's error."""
+    checks = _pending_checks[:]
+    _pending_checks.clear()
+    for failed, error in checks:
+        if bool(failed):
+            exc = error()
+            if hasattr(exc, "add_note"):  # Python 3.11+
+                exc.add_note("(found on the device after the call that made it: device checks "
+                             "surface at the next read back to the host, as torch's "
+                             "device-side asserts do)")
+            raise exc
 
 
 def writeable(arr) -> bool:
@@ -366,6 +405,19 @@ def _jsonable(obj):
     if isinstance(obj, (numpy.integer,)):
         return int(obj)
     return obj
+
+
+def special_functions(xp):
+    """``cupyx.scipy.special`` for cupy, else None (eagergrad's own erf family then).
+
+    On a GPU, erf/erfc/erfinv are one kernel each there; eagergrad's fdlibm version picks its
+    regions with boolean masks, and each mask makes cupy read back to the host.
+    """
+    if xp is cupy:
+        import cupyx.scipy.special
+
+        return cupyx.scipy.special
+    return None
 
 
 # --- pinned host memory (owned by utils.data: DataLoader(pin_memory=True)) ------------------

@@ -1351,6 +1351,11 @@ class Tensor:
         return _F.getitem(self, index)
 
     def __setitem__(self, index, value):
+        if index.__class__ is Tensor and _fills_by_mask(self, index, value):
+            # A whole-shape mask with one value is masked_fill_ (as torch does): no nonzero,
+            # which would read back to the host on a GPU.
+            self.masked_fill_(index, value)
+            return
         if _mode.enabled and (self.requires_grad or (isinstance(value, Tensor)
                                                      and value.requires_grad)):
             self._inplace("__setitem__", _F.index_put_value, index, value)
@@ -2064,6 +2069,21 @@ def _type_name(t: Tensor) -> str:
     }
     prefix = "eagergrad.cuda." if t.is_cuda else "eagergrad."
     return prefix + names[t.dtype.name]
+
+
+def _fills_by_mask(t: Tensor, mask: Tensor, value) -> bool:
+    """Whether ``t[mask] = value`` is ``t.masked_fill_(mask, value)`` exactly: a bool mask of
+    ``t``'s shape and one value of ``t``'s kind (no cast decides anything)."""
+    if mask._data.dtype != numpy.bool_ or mask._data.shape != t._data.shape:
+        return False
+    kind = t._data.dtype.kind
+    if isinstance(value, Tensor):
+        return value._data.ndim == 0 and value._data.dtype == t._data.dtype
+    if isinstance(value, bool):
+        return kind == "b"
+    if isinstance(value, int):
+        return kind in "iuf"
+    return isinstance(value, float) and kind == "f"
 
 
 def _parse_to(args, kwargs):

@@ -76,6 +76,7 @@ def synchronize(device=None) -> None:
     if is_available():
         _backend.cupy.cuda.Device().synchronize()
         memory_allocated()
+    _backend.raise_pending()  # NOTE [Deferred device checks]: errors surface at a sync
 
 
 def manual_seed(seed: int) -> None:

@@ -94,7 +94,8 @@ def quiet_call(xp, fn, *args):
 # numpy has no erf and math.erf is one Python call per element. This is the rational
 # approximation of Sun's fdlibm s_erf.c (W. J. Cody's scheme, < 1 ulp in float64), evaluated on
 # whole arrays: the elements of each of fdlibm's four regions are gathered (boolean masks) and
-# that region's formula runs on them only. Works for numpy and cupy. Coefficients from fdlibm
+# that region's formula runs on them only. On cupy, cupyx.scipy.special's kernels run instead
+# (_on_device): each boolean mask there would read back to the host. Coefficients from fdlibm
 # (Copyright (C) 1993 by Sun Microsystems, Inc.; "Permission to use, copy, modify, and
 # distribute this software is freely granted, provided that this notice is preserved.").
 _ERX = 8.45062911510467529297e-01
@@ -119,6 +120,9 @@ _RB = (-9.86494292470009928597e-03, -7.99283237680523006574e-01, -1.775795491775
 _SB = (1.0, 3.03380607434824582924e+01, 3.25792512996573918826e+02, 1.53672958608443695994e+03,
        3.19985821950859553908e+03, 2.55305040643316442583e+03, 4.74528541206955367215e+02,
        -2.24409524465858183362e+01)
+
+
+from .._backend import special_functions  # noqa: E402 (used by this family only)
 
 
 def _horner(z, coefs):
@@ -159,8 +163,19 @@ def _erf_regions(xp, x, small_fn, mid_fn, tail_fn, big):
     return out
 
 
+def _on_device(xp, name, x):
+    """``name`` (erf, erfc, erfinv) of ``x`` in float64 by cupy's kernel, or None off cupy."""
+    special = special_functions(xp)
+    if special is None:
+        return None
+    return getattr(special, name)(x.astype(xp.float64)).astype(x.dtype, copy=False)
+
+
 def erf_array(xp, x):
     """erf of a float array, accurate to ~1 ulp in float64 (fdlibm); nan stays nan."""
+    y = _on_device(xp, "erf", x)
+    if y is not None:
+        return y
     dt = x.dtype
 
     def small(v):
@@ -181,6 +196,9 @@ def erf_array(xp, x):
 
 def erfc_array(xp, x):
     """erfc of a float array without cancellation in the tails (fdlibm); nan stays nan."""
+    y = _on_device(xp, "erfc", x)
+    if y is not None:
+        return y
     dt = x.dtype
 
     def small(v):
@@ -245,6 +263,9 @@ _GILES_TAIL = (2.83297682, 1.00167406, 0.00943887047, -0.0076224613, 0.005739507
 
 def erfinv_array(xp, y):
     """The inverse of erf on [-1, 1] (+-inf at +-1, nan outside), float64-accurate."""
+    z = _on_device(xp, "erfinv", y)
+    if z is not None:
+        return z
     dt = y.dtype
     y = xp.asarray(y, dtype=xp.float64)
     with quiet(xp):

@@ -6,6 +6,7 @@ import warnings
 
 import numpy
 
+from .. import _backend
 from .._backend import index_add as _index_add
 from .._backend import writeable
 from .._tensor import Tensor
@@ -258,17 +259,28 @@ def _index_0d(what):
     raise IndexError("slice() cannot be applied to a 0-dim tensor.")
 
 
-def _check_range(xp, arr, n, d):
-    """Raises torch's IndexError for an entry outside ``[-n, n)``; wraps negative entries."""
-    if arr.size == 0:
-        return arr.astype(numpy.int64)
-    lo, hi = _int(arr.min()), _int(arr.max())
-    if hi >= n or lo < -n:
-        bad = hi if hi >= n else lo
-        raise IndexError(f"index {bad} is out of bounds for dimension {d} with size {n}")
-    if lo < 0:
+def _check_bounds(xp, arr, n, error, negative=False):
+    """Checks the index array ``arr`` against ``[0, n)`` (``[-n, n)`` with ``negative``).
+
+    ``error(bad)`` builds torch's exception for an offending entry. On a GPU the check is
+    deferred (NOTE [Deferred device checks]): cupy's gathers and scatters wrap out-of-range
+    indices around meanwhile, so nothing reads out of bounds. Returns ``arr`` with negative
+    entries wrapped to ``i + n`` when ``negative``.
+    """
+    lo, hi = arr.min(), arr.max()
+    _backend.check(xp, (lo < (-n if negative else 0)) | (hi >= n),
+                   lambda: error(_int(hi) if hi >= n else _int(lo)))
+    if negative and (xp is not numpy or lo < 0):  # no read back on a GPU: always wrap there
         arr = xp.where(arr < 0, arr + n, arr)
     return arr
+
+
+def _check_range(xp, arr, n, d):
+    """torch's IndexError for an entry outside ``[-n, n)``; wraps negative entries."""
+    if arr.size == 0:
+        return arr.astype(numpy.int64)
+    return _check_bounds(xp, arr, n, lambda bad: IndexError(
+        f"index {bad} is out of bounds for dimension {d} with size {n}"), negative=True)
 
 
 def _check_mask(mask, shape, d):
@@ -714,11 +726,8 @@ def _check_gather_index(input: Tensor, dim: int, index: Tensor, name: str, src=N
     arr = index._data
     n = xs[d] if xs else 1
     if arr.size:
-        lo, hi = _int(arr.min()), _int(arr.max())
-        if lo < 0 or hi >= n:
-            raise RuntimeError(
-                f"index {hi if hi >= n else lo} is out of bounds for dimension {d} with size {n}"
-            )
+        _check_bounds(input._device.xp, arr, n, lambda bad: RuntimeError(
+            f"index {bad} is out of bounds for dimension {d} with size {n}"))
     return d
 
 
@@ -865,8 +874,9 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:  # noqa: A00
         input = reshape(input, (1,))
     d = wrap_dim(dim, input._data.ndim)
     arr = index._data
-    if arr.size and (_int(arr.min()) < 0 or _int(arr.max()) >= input._data.shape[d]):
-        raise IndexError("index out of range in self")
+    if arr.size:
+        _check_bounds(input._device.xp, arr, input._data.shape[d],
+                      lambda bad: IndexError("index out of range in self"))
     return IndexSelect.apply(input, index, dim=d)
 
 
@@ -905,8 +915,9 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
             f"dimension {d}."
         )
     arr = index._data
-    if arr.size and (_int(arr.min()) < 0 or _int(arr.max()) >= xs[d]):
-        raise IndexError("index out of range in self")
+    if arr.size:
+        _check_bounds(input._device.xp, arr, xs[d],
+                      lambda bad: IndexError("index out of range in self"))
     return IndexAdd.apply(input, index, source, dim=d, alpha=alpha)
 
 
@@ -1083,14 +1094,9 @@ def take(input: Tensor, index: Tensor) -> Tensor:  # noqa: A002
     n = input._data.size
     arr = index._data
     if arr.size:
-        lo, hi = _int(arr.min()), _int(arr.max())
-        if hi >= n or lo < -n:
-            raise IndexError(
-                f"out of range: tried to access index {hi if hi >= n else lo} on a tensor of "
-                f"{n} elements."
-            )
-        if lo < 0:
-            arr = input._device.xp.where(arr < 0, arr + n, arr)
+        arr = _check_bounds(input._device.xp, arr, n, lambda bad: IndexError(
+            f"out of range: tried to access index {bad} on a tensor of {n} elements."),
+            negative=True)
     return GetItem.apply(reshape(input, (-1,)), basic=_ALL, adv=(arr,))
 
 

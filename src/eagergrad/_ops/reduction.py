@@ -8,6 +8,9 @@ import math
 import warnings
 from collections import namedtuple
 
+import numpy
+
+from .. import _backend
 from .._dtype import get_default_dtype, int64
 from .._dtype import to_dtype as _as_dtype
 from .._tensor import Tensor
@@ -276,7 +279,8 @@ class Prod(Op):
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
         g = _keep(grad, ctx.kshape)
-        if not bool((x._data == 0).any()):
+        # Without zeros, y / x; asking is free on cpu only (on a GPU: the zero-safe formula).
+        if ctx.xp is numpy and not bool((x._data == 0).any()):
             return mul(g, div(_keep(y, ctx.kshape), x))
         return _prod_backward_zeros(x, g, ctx.dims)
 
@@ -350,7 +354,9 @@ def _tie_share(xp, x, y, dims):
     """1/count where x equals the row's extreme y (a nan result counts the nans), else 0."""
     tied = x == y
     count = tied.sum(axis=dims, keepdims=True)
-    if not bool(count.all()):  # a row whose extreme is nan
+    # A row whose extreme is nan has no ties; reading that back is free on cpu only, so on a
+    # GPU the nan-aware count always runs.
+    if xp is not numpy or not bool(count.all()):
         tied |= xp.isnan(x) & xp.isnan(y)
         count = tied.sum(axis=dims, keepdims=True)
     return (tied / count).astype(x.dtype, copy=False)
@@ -997,7 +1003,7 @@ def _cumprod_backward(x: Tensor, y: Tensor, g: Tensor, dim: int) -> Tensor:
         return g
     zero = xa == 0
     rsum = Cumsum.apply(mul(g, y), dim=dim, reverse=True, dtype=None)
-    if not bool(zero.any()):
+    if xp is numpy and not bool(zero.any()):  # on a GPU the zero-safe formula, no read back
         return div(rsum, x)
     seen = xp.cumsum(zero, axis=dim)
     before, first = seen == 0, zero & (seen == 1)
@@ -1491,8 +1497,8 @@ def _quantile_q(name, input, q):  # noqa: A002
             raise RuntimeError(f"{name}() q tensor must be on the same device as the input "
                                "tensor")
         qa = q._data.reshape(-1)
-        if bool(((qa < 0) | (qa > 1)).any()):
-            raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
+        _backend.check(xp, ((qa < 0) | (qa > 1)).any(), lambda: RuntimeError(
+            f"{name}() q values must be in the range [0, 1]"))
         return qa, q._data.ndim == 0
     if not 0 <= q <= 1:
         raise RuntimeError(f"{name}() q must be in the range [0, 1] but got {q}")

@@ -1086,8 +1086,9 @@ def embedding(
         if not 0 <= padding_idx < num:
             raise AssertionError("Padding_idx must be within num_embeddings")
     idx = input._data
-    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= num):
-        raise IndexError("index out of range in self")
+    if idx.size:  # deferred on a GPU, where the gather wraps out-of-range indices meanwhile
+        _backend.check(weight._device.xp, (idx.min() < 0) | (idx.max() >= num),
+                       lambda: IndexError("index out of range in self"))
     if max_norm is not None:
         _embedding_renorm_(weight, idx, max_norm, norm_type)
     freq_scale = None
@@ -1260,7 +1261,8 @@ def _attention_weights(query, key, attn_mask, is_causal, scale, safe=False):
     dead = None
     if safe:
         dead = (mask._data == -xp.inf).all(axis=-1, keepdims=True)
-        if bool(dead.any()):
+        # Reading ``any`` back is free on cpu; on a GPU handling dead rows always is cheaper.
+        if xp is not numpy or bool(dead.any()):
             # unmask dead rows (finite softmax), then zero their weights
             mask = _const(xp.where(dead, 0, mask._data).astype(mask._data.dtype), mask)
         else:
@@ -1788,9 +1790,10 @@ class _ClassLossBase(Op):
         valid = target != ignore_index
         t = xp.where(valid, target, 0)
         if t.size:
-            lo, hi = int(t.min()), int(t.max())
-            if lo < 0 or hi >= c:
-                raise IndexError(f"Target {lo if lo < 0 else hi} is out of bounds.")
+            lo, hi = t.min(), t.max()
+            # Deferred on a GPU, where the gather below wraps out-of-range targets meanwhile.
+            _backend.check(xp, (lo < 0) | (hi >= c), lambda: IndexError(
+                f"Target {int(lo) if lo < 0 else int(hi)} is out of bounds."))
         w = (weight[t] if weight is not None else xp.ones(t.shape, x.dtype)) * valid
         return t, valid, w.astype(x.dtype, copy=False)
 
@@ -1815,9 +1818,9 @@ class _ClassLossBase(Op):
             shape.insert(1, 1)
             return reshape(grad, tuple(shape))
         if ctx.reduction == "mean":
-            denom = ctx.denom
-            inv = 0.0 if float(denom) == 0 else 1.0 / denom
-            return mul(grad, _const(ctx.xp.asarray(inv, dtype=grad._data.dtype), grad))
+            xp, ok = ctx.xp, ctx.denom != 0  # decided on the device: no read back
+            inv = xp.where(ok, 1.0 / xp.where(ok, ctx.denom, 1), 0.0)
+            return mul(grad, _const(xp.asarray(inv, dtype=grad._data.dtype), grad))
         return grad
 
 
@@ -2053,8 +2056,9 @@ def binary_cross_entropy(
         )
     x = _float(input)
     data = x._data
-    if data.size and (bool((data < 0).any()) or bool((data > 1).any())):
-        raise RuntimeError("all elements of input should be between 0 and 1")
+    if data.size:
+        _backend.check(x._device.xp, (data.min() < 0) | (data.max() > 1), lambda: RuntimeError(
+            "all elements of input should be between 0 and 1"))
     loss = BinaryCrossEntropy.apply(x, target.to(x.dtype))
     if weight is not None:
         loss = mul(loss, weight)
