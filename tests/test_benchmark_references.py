@@ -16,8 +16,10 @@ from benchmarks import workloads as W
 
 import eagergrad as eg
 
+from ._devices import ACCELERATORS
 
-DEVICES = ["cpu", "fakecuda"]  # fakecuda: tests/conftest.py
+
+DEVICES = ["cpu", *ACCELERATORS]  # fakecuda, and cuda where a GPU is present
 
 
 def _host(a):

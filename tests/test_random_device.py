@@ -15,11 +15,13 @@ import eagergrad.jit  # noqa: F401 - registers eg.jit
 from eagergrad import random as eg_random
 from eagergrad._counter_rng import CounterGenerator, _mulhi64
 
+from ._devices import ACCELERATORS
+
 nn = eg.nn
 F = nn.functional
 
 RNGDEV = eg._backend._register_test_device("rngdev")
-DEVICES = ["rngdev", "fakecuda"]  # fakecuda: tests/conftest.py
+DEVICES = ["rngdev", *ACCELERATORS]  # fakecuda, and cuda where a GPU is present
 MASK64 = (1 << 64) - 1
 
 
