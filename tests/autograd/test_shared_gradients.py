@@ -137,6 +137,24 @@ def test_random_graphs_match_finite_differences(steps, outs, twice):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6, err_msg=f"leaf {li}")
 
 
+@settings(max_examples=50, deadline=None)
+@given(st.lists(_STEP, min_size=1, max_size=12), st.lists(st.integers(0, 100), max_size=3),
+       st.booleans())
+def test_random_graphs_on_a_device_match_cpu(steps, outs, twice):
+    """The engine's reuse of gradient storage (keyed on ``base``) on cupy-shaped arrays."""
+    rng = np.random.default_rng(len(steps))
+    base = [rng.uniform(-1, 1, 4) for _ in range(3)]
+    grads = {}
+    for dev in ("cpu", "fakecuda"):
+        leaves = [eg.tensor(b, requires_grad=True, device=dev) for b in base]
+        for _ in range(2 if twice else 1):
+            _program(steps, leaves, outs).backward()
+        grads[dev] = [np.zeros(4) if t.grad is None else t.grad.cpu().numpy() for t in leaves]
+    for li in range(3):
+        np.testing.assert_allclose(grads["fakecuda"][li], grads["cpu"][li], rtol=1e-12,
+                                   atol=0, err_msg=f"leaf {li}")
+
+
 def test_gradient_a_hook_keeps_is_not_reused():
     # k's gradient passes through sub to x * 3, whose backward may overwrite a gradient nobody
     # else holds; the hook kept this one, so it must stay as the hook saw it.
