@@ -227,3 +227,20 @@ def test_non_blocking_copy_from_pinned_memory_on_cuda():
     eg.cuda.synchronize()
     eg.manual_seed(0)
     np.testing.assert_array_equal(z.cpu().numpy(), eg.randn(512, 512).numpy() * 2)
+
+
+@pytest.mark.parametrize("values,low,high,want", [
+    ([0, 4], 0, 5, False), ([0, 5], 0, 5, True), ([-1, 2], 0, 5, True),
+    ([-5, 4], -5, 5, False), ([-6, 0], -5, 5, True), ([2**62, 0], 0, 5, True),
+    ([-(2**63), 0], -5, 5, True), ([], 0, 5, False), ([255, 0], -5, 5, True),
+    ([127, 0], -5, 5, True), ([-128, 0], -5, 5, True), ([3, -3], -1000, 1000, False),
+])
+@pytest.mark.parametrize("dtype", ["int64", "int32", "int8", "uint8"])
+def test_outside_is_a_range_test_of_two_kernels(values, low, high, want, dtype):
+    arr = np.array(values, dtype=np.int64)
+    if dtype != "int64":
+        info = np.iinfo(dtype)
+        if len(arr) and (arr.min() < info.min or arr.max() > info.max):
+            pytest.skip("values do not fit the dtype")
+        arr = arr.astype(dtype)
+    assert bool(_backend.outside(arr, low, high)) is want

@@ -298,6 +298,21 @@ def check(xp, failed, error) -> None:
         raise_pending()
 
 
+def outside(arr, low: int, high: int):
+    """Whether the integer array ``arr`` has an entry outside ``[low, high)``, ``low <= 0``.
+
+    A 0-d bool from one comparison and one reduction (two kernels on a GPU, against five for
+    min, max and their tests): shifted by ``-low`` and read as unsigned, entries below ``low``
+    become the largest values (a shift past the dtype's top wraps negative, so also counts).
+    """
+    if arr.dtype.kind == "u":  # never below low
+        return (arr >= high).any()
+    if arr.dtype.itemsize < 8:  # the shift must fit: int8 + 1000 would not
+        arr = arr.astype(numpy.int64)
+    shifted = (arr - low if low else arr).view(numpy.uint64)
+    return (shifted >= high - low).any()
+
+
 def raise_pending() -> None:
     """Reads back the deferred device checks and raises the first failed one's error."""
     checks = _pending_checks[:]

@@ -267,12 +267,15 @@ def _check_bounds(xp, arr, n, error, negative=False):
     indices around meanwhile, so nothing reads out of bounds. Returns ``arr`` with negative
     entries wrapped to ``i + n`` when ``negative``.
     """
-    lo, hi = arr.min(), arr.max()
-    _backend.check(xp, (lo < (-n if negative else 0)) | (hi >= n),
-                   lambda: error(_int(hi) if hi >= n else _int(lo)))
-    if negative and (xp is not numpy or lo < 0):  # no read back on a GPU: always wrap there
-        arr = xp.where(arr < 0, arr + n, arr)
-    return arr
+    low = -n if negative else 0
+    if xp is numpy:  # two reductions, and the wrap only when needed
+        lo, hi = arr.min(), arr.max()
+        if lo < low or hi >= n:
+            raise error(_int(hi) if hi >= n else _int(lo))
+        return xp.where(arr < 0, arr + n, arr) if negative and lo < 0 else arr
+    _backend.check(xp, _backend.outside(arr, low, n),
+                   lambda: error(_int(arr.max()) if arr.max() >= n else _int(arr.min())))
+    return xp.where(arr < 0, arr + n, arr) if negative else arr
 
 
 def _check_range(xp, arr, n, d):

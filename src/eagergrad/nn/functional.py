@@ -18,7 +18,7 @@ from .. import _backend, _ops
 from .. import random as _random
 from .._dtype import int64
 from .._ops._base import Op, promote
-from .._ops._util import wrap_dim
+from .._ops._util import quiet_call, wrap_dim
 from .._ops.elementwise import add, div, exp, mul, neg, sub, tanh
 from .._ops.linalg import matmul
 from .._ops.reduction import norm_array
@@ -1087,7 +1087,7 @@ def embedding(
             raise AssertionError("Padding_idx must be within num_embeddings")
     idx = input._data
     if idx.size:  # deferred on a GPU, where the gather wraps out-of-range indices meanwhile
-        _backend.check(weight._device.xp, (idx.min() < 0) | (idx.max() >= num),
+        _backend.check(weight._device.xp, _backend.outside(idx, 0, num),
                        lambda: IndexError("index out of range in self"))
     if max_norm is not None:
         _embedding_renorm_(weight, idx, max_norm, norm_type)
@@ -1790,11 +1790,10 @@ class _ClassLossBase(Op):
         valid = target != ignore_index
         t = xp.where(valid, target, 0)
         if t.size:
-            lo, hi = t.min(), t.max()
             # Deferred on a GPU, where the gather below wraps out-of-range targets meanwhile.
-            _backend.check(xp, (lo < 0) | (hi >= c), lambda: IndexError(
-                f"Target {int(lo) if lo < 0 else int(hi)} is out of bounds."))
-        w = (weight[t] if weight is not None else xp.ones(t.shape, x.dtype)) * valid
+            _backend.check(xp, _backend.outside(t, 0, c), lambda: IndexError(
+                f"Target {int(t.min()) if t.min() < 0 else int(t.max())} is out of bounds."))
+        w = weight[t] * valid if weight is not None else valid
         return t, valid, w.astype(x.dtype, copy=False)
 
     @staticmethod
@@ -1807,8 +1806,8 @@ class _ClassLossBase(Op):
             return total
         denom = w.sum()
         ctx.denom = denom
-        ok = denom != 0
-        return xp.where(ok, total / xp.where(ok, denom, 1), xp.nan).astype(loss.dtype)
+        # Every target ignored: total and denom are both 0, and 0 / 0 is torch's nan.
+        return quiet_call(xp, xp.true_divide, total, denom).astype(loss.dtype, copy=False)
 
     @staticmethod
     def _grad_scale(ctx, grad: Tensor, like_ndim: int):
