@@ -281,7 +281,7 @@ class LBFGS(Optimizer):
                         ro.pop(0)
                     old_dirs.append(y)
                     old_stps.append(s)
-                    ro.append(1.0 / ys)
+                    ro.append(ys.dtype.type(1.0) / ys)  # ys's dtype under numpy 1.x too
                     h_diag = ys / y.dot(y)
                 num_old = len(old_dirs)
                 if al is None:
@@ -353,7 +353,10 @@ class LBFGS(Optimizer):
 def _raw(value):
     """Unwraps stored state (see NOTE [LBFGS scalars])."""
     if isinstance(value, Tensor):
-        return value._data
+        # A 0-d state entry goes back to the numpy scalar it was stored from (cupy gives a 0-d
+        # array): under numpy 1.x's value-based casting a 0-d array and a scalar can round
+        # differently, and a resumed run must match a straight one bit for bit.
+        return value._data[()] if value._data.ndim == 0 else value._data
     if isinstance(value, list):
         return [_raw(v) for v in value]
     return value
