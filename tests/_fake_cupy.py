@@ -268,22 +268,6 @@ class FakeArray:
     def __iter__(self):
         return (_wrap(row) for row in self._a)
 
-    def __bool__(self):
-        SyncCounter.hit("bool")
-        return bool(self._a)
-
-    def __float__(self):
-        SyncCounter.hit("float")
-        return float(self._a)
-
-    def __int__(self):
-        SyncCounter.hit("int")
-        return int(self._a)
-
-    def __complex__(self):
-        SyncCounter.hit("complex")
-        return complex(self._a)
-
     def __repr__(self):
         return repr(self._a).replace("array(", "fake_cupy.array(", 1)
 
@@ -375,6 +359,17 @@ for _name, _ufunc in [("eq", numpy.equal), ("ne", numpy.not_equal), ("lt", numpy
                       ("le", numpy.less_equal), ("gt", numpy.greater),
                       ("ge", numpy.greater_equal)]:
     setattr(FakeArray, f"__{_name}__", _binary(_ufunc)[0])
+def _host_read(convert):
+    """``bool(a)``, ``float(a)``...: a read back to the host, which cupy waits for."""
+    def read(self):
+        SyncCounter.hit(convert.__name__)
+        return convert(self._a)
+
+    return read
+
+
+for _convert in (bool, float, int, complex):
+    setattr(FakeArray, f"__{_convert.__name__}__", _host_read(_convert))
 for _name, _ufunc in [("neg", numpy.negative), ("pos", numpy.positive), ("abs", numpy.absolute),
                       ("invert", numpy.invert)]:
     setattr(FakeArray, f"__{_name}__", lambda self, _u=_ufunc: _wrap(_u(self._a)))
