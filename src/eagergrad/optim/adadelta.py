@@ -35,7 +35,10 @@ class Adadelta(Optimizer):
         eps: added inside the square roots for numerical stability. Default: 1e-6.
         weight_decay: L2 penalty. Default: 0.
         maximize: maximize the objective instead of minimizing it.
-        foreach, capturable, differentiable: accepted for torch compatibility; ignored.
+        foreach: update small parameters together (None: those up to 2**10 elements on a
+            cpu (none for SGD), 2**20 on a GPU; True: all; False: one by one); the same
+            bits either way. See NOTE [Batched updates (foreach)] in optimizer.py.
+        capturable, differentiable: accepted for torch compatibility; ignored.
 
     Example:
         >>> import eagergrad as eg
@@ -46,6 +49,8 @@ class Adadelta(Optimizer):
         >>> w
         tensor([ 0.9968, -1.9968], requires_grad=True)
     """
+
+    _batches = True  # an elementwise update (NOTE [Batched updates (foreach)])
 
     def __init__(self, params, lr: float | Tensor = 1.0, rho: float = 0.9, eps: float = 1e-6,
                  weight_decay: float = 0, foreach: bool | None = None, *,
@@ -76,13 +81,13 @@ class Adadelta(Optimizer):
         g, _ = _effective_grad(xp, grad, param, group["weight_decay"], group["maximize"])
         square_avg = state["square_avg"]._data
         acc_delta = state["acc_delta"]._data
-        std = xp.multiply(g, g)
+        std = xp.multiply(g, g, out=xp.empty_like(param))  # an array even for a 0-d param
         std *= 1 - rho
         square_avg *= rho
         square_avg += std
         xp.add(square_avg, eps, out=std)
         xp.sqrt(std, out=std)
-        delta = xp.add(acc_delta, eps)
+        delta = xp.add(acc_delta, eps, out=xp.empty_like(param))
         xp.sqrt(delta, out=delta)
         delta /= std
         delta *= g

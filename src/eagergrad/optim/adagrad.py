@@ -39,7 +39,10 @@ class Adagrad(Optimizer):
         initial_accumulator_value: starting value of the sum of squares. Default: 0.
         eps: added to the denominator for numerical stability. Default: 1e-10.
         maximize: maximize the objective instead of minimizing it.
-        foreach, differentiable, fused: accepted for torch compatibility; ignored.
+        foreach: update small parameters together (None: those up to 2**10 elements on a
+            cpu (none for SGD), 2**20 on a GPU; True: all; False: one by one); the same
+            bits either way. See NOTE [Batched updates (foreach)] in optimizer.py.
+        differentiable, fused: accepted for torch compatibility; ignored.
 
     Example:
         >>> import eagergrad as eg
@@ -50,6 +53,8 @@ class Adagrad(Optimizer):
         >>> w
         tensor([ 0.9000, -1.9000], requires_grad=True)
     """
+
+    _batches = True  # an elementwise update (NOTE [Batched updates (foreach)])
 
     def __init__(self, params, lr: float | Tensor = 1e-2, lr_decay: float = 0,
                  weight_decay: float = 0, initial_accumulator_value: float = 0,
@@ -86,7 +91,7 @@ class Adagrad(Optimizer):
         g, _ = _effective_grad(xp, grad, param, group["weight_decay"], group["maximize"])
         clr = _scalar(group["lr"]) / (1 + (step - 1) * group["lr_decay"])
         state_sum = state["sum"]._data
-        std = xp.multiply(g, g)
+        std = xp.multiply(g, g, out=xp.empty_like(param))  # an array even for a 0-d param
         state_sum += std
         xp.sqrt(state_sum, out=std)
         std += group["eps"]

@@ -54,7 +54,10 @@ class Adam(Optimizer):
         eps: added to the denominator for numerical stability. Default: 1e-8.
         weight_decay: weight decay (L2 penalty, or decoupled as in AdamW). Default: 0.
         amsgrad: use the AMSGrad variant. Default: False.
-        foreach, capturable, differentiable, fused: accepted for torch compatibility; ignored.
+        foreach: update small parameters together (None: those up to 2**10 elements on a
+            cpu (none for SGD), 2**20 on a GPU; True: all; False: one by one); the same
+            bits either way. See NOTE [Batched updates (foreach)] in optimizer.py.
+        capturable, differentiable, fused: accepted for torch compatibility; ignored.
         maximize: maximize the objective instead of minimizing it.
         decoupled_weight_decay: apply weight decay as in AdamW. Default: False.
 
@@ -67,6 +70,8 @@ class Adam(Optimizer):
         >>> w
         tensor([ 0.9000, -1.9000], requires_grad=True)
     """
+
+    _batches = True  # an elementwise update (NOTE [Batched updates (foreach)])
 
     def __init__(self, params, lr: float | Tensor = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *,

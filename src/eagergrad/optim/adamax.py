@@ -34,7 +34,10 @@ class Adamax(Optimizer):
         eps: added to :math:`|g_t|` for numerical stability. Default: 1e-8.
         weight_decay: L2 penalty. Default: 0.
         maximize: maximize the objective instead of minimizing it.
-        foreach, differentiable, capturable: accepted for torch compatibility; ignored.
+        foreach: update small parameters together (None: those up to 2**10 elements on a
+            cpu (none for SGD), 2**20 on a GPU; True: all; False: one by one); the same
+            bits either way. See NOTE [Batched updates (foreach)] in optimizer.py.
+        differentiable, capturable: accepted for torch compatibility; ignored.
 
     Example:
         >>> import eagergrad as eg
@@ -45,6 +48,8 @@ class Adamax(Optimizer):
         >>> w
         tensor([ 0.9000, -1.9000], requires_grad=True)
     """
+
+    _batches = True  # an elementwise update (NOTE [Batched updates (foreach)])
 
     def __init__(self, params, lr: float | Tensor = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, foreach: bool | None = None, *,

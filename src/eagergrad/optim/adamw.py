@@ -30,7 +30,10 @@ class AdamW(Adam):
         weight_decay: decoupled weight decay coefficient. Default: 1e-2.
         amsgrad: use the AMSGrad variant. Default: False.
         maximize: maximize the objective instead of minimizing it.
-        foreach, capturable, differentiable, fused: accepted for torch compatibility; ignored.
+        foreach: update small parameters together (None: those up to 2**10 elements on a
+            cpu (none for SGD), 2**20 on a GPU; True: all; False: one by one); the same
+            bits either way. See NOTE [Batched updates (foreach)] in optimizer.py.
+        capturable, differentiable, fused: accepted for torch compatibility; ignored.
 
     Example:
         >>> import eagergrad as eg

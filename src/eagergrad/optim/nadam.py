@@ -46,7 +46,10 @@ class NAdam(Optimizer):
         momentum_decay: :math:`\psi`. Default: 4e-3.
         decoupled_weight_decay: decay the parameters directly as in AdamW. Default: False.
         maximize: maximize the objective instead of minimizing it.
-        foreach, capturable, differentiable: accepted for torch compatibility; ignored.
+        foreach: update small parameters together (None: those up to 2**10 elements on a
+            cpu (none for SGD), 2**20 on a GPU; True: all; False: one by one); the same
+            bits either way. See NOTE [Batched updates (foreach)] in optimizer.py.
+        capturable, differentiable: accepted for torch compatibility; ignored.
 
     Example:
         >>> import eagergrad as eg
@@ -57,6 +60,8 @@ class NAdam(Optimizer):
         >>> w
         tensor([ 0.8944, -1.8944], requires_grad=True)
     """
+
+    _batches = True  # an elementwise update (NOTE [Batched updates (foreach)])
 
     def __init__(self, params, lr: float | Tensor = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, momentum_decay: float = 4e-3,
@@ -109,7 +114,7 @@ class NAdam(Optimizer):
         xp.divide(exp_avg_sq, bias_correction2, out=denom)
         xp.sqrt(denom, out=denom)
         denom += group["eps"]
-        tmp = xp.divide(g, denom)
+        tmp = xp.divide(g, denom, out=xp.empty_like(param))  # an array even for a 0-d param
         tmp *= lr * (1.0 - mu) / (1.0 - mu_product)
         param -= tmp
         xp.divide(exp_avg, denom, out=tmp)

@@ -44,7 +44,10 @@ class RAdam(Optimizer):
         weight_decay: weight decay. Default: 0.
         decoupled_weight_decay: decay the parameters directly as in AdamW. Default: False.
         maximize: maximize the objective instead of minimizing it.
-        foreach, capturable, differentiable: accepted for torch compatibility; ignored.
+        foreach: update small parameters together (None: those up to 2**10 elements on a
+            cpu (none for SGD), 2**20 on a GPU; True: all; False: one by one); the same
+            bits either way. See NOTE [Batched updates (foreach)] in optimizer.py.
+        capturable, differentiable: accepted for torch compatibility; ignored.
 
     Example:
         >>> import eagergrad as eg
@@ -55,6 +58,8 @@ class RAdam(Optimizer):
         >>> w
         tensor([ 0.8000, -1.6000], requires_grad=True)
     """
+
+    _batches = True  # an elementwise update (NOTE [Batched updates (foreach)])
 
     def __init__(self, params, lr: float | Tensor = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, decoupled_weight_decay: bool = False,

@@ -42,7 +42,10 @@ class RMSprop(Optimizer):
         momentum: momentum factor. Default: 0.
         centered: normalise by an estimate of the gradient's variance. Default: False.
         maximize: maximize the objective instead of minimizing it.
-        capturable, foreach, differentiable: accepted for torch compatibility; ignored.
+        foreach: update small parameters together (None: those up to 2**10 elements on a
+            cpu (none for SGD), 2**20 on a GPU; True: all; False: one by one); the same
+            bits either way. See NOTE [Batched updates (foreach)] in optimizer.py.
+        capturable, differentiable: accepted for torch compatibility; ignored.
 
     Example:
         >>> import eagergrad as eg
@@ -53,6 +56,8 @@ class RMSprop(Optimizer):
         >>> w
         tensor([ 0.9000, -1.9000], requires_grad=True)
     """
+
+    _batches = True  # an elementwise update (NOTE [Batched updates (foreach)])
 
     def __init__(self, params, lr: float | Tensor = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0, momentum: float = 0, centered: bool = False,

@@ -32,7 +32,9 @@ class SGD(Optimizer):
         weight_decay: L2 penalty. Default: 0.
         nesterov: use Nesterov momentum (needs momentum > 0 and zero dampening).
         maximize: maximize the objective instead of minimizing it.
-        foreach: accepted for torch compatibility; ignored.
+        foreach: update small parameters together (None: those up to 2**10 elements on a
+            cpu (none for SGD), 2**20 on a GPU; True: all; False: one by one); the same
+            bits either way. See NOTE [Batched updates (foreach)] in optimizer.py.
         differentiable: accepted for torch compatibility; ignored.
         fused: accepted for torch compatibility; ignored.
 
@@ -47,6 +49,9 @@ class SGD(Optimizer):
         >>> w
         tensor([ 0.4600, -0.4600], requires_grad=True)
     """
+
+    _batches = True  # an elementwise update (NOTE [Batched updates (foreach)])
+    _batch_numel_cpu = 0  # two or three calls per parameter: batching never pays on a cpu
 
     def __init__(self, params, lr: float | Tensor = 1e-3, momentum: float = 0,
                  dampening: float = 0, weight_decay: float = 0, nesterov: bool = False, *,
