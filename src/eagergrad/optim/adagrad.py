@@ -40,7 +40,7 @@ class Adagrad(Optimizer):
         eps: added to the denominator for numerical stability. Default: 1e-10.
         maximize: maximize the objective instead of minimizing it.
         foreach: update small parameters together (None: those up to 2**10 elements on a
-            cpu (none for SGD), 2**20 on a GPU; True: all; False: one by one); the same
+            cpu, 2**20 on a GPU, none for SGD; True: all; False: one by one); the same
             bits either way. See NOTE [Batched updates (foreach)] in optimizer.py.
         differentiable, fused: accepted for torch compatibility; ignored.
 

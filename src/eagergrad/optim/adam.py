@@ -55,7 +55,7 @@ class Adam(Optimizer):
         weight_decay: weight decay (L2 penalty, or decoupled as in AdamW). Default: 0.
         amsgrad: use the AMSGrad variant. Default: False.
         foreach: update small parameters together (None: those up to 2**10 elements on a
-            cpu (none for SGD), 2**20 on a GPU; True: all; False: one by one); the same
+            cpu, 2**20 on a GPU, none for SGD; True: all; False: one by one); the same
             bits either way. See NOTE [Batched updates (foreach)] in optimizer.py.
         capturable, differentiable, fused: accepted for torch compatibility; ignored.
         maximize: maximize the objective instead of minimizing it.

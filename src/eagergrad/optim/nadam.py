@@ -47,7 +47,7 @@ class NAdam(Optimizer):
         decoupled_weight_decay: decay the parameters directly as in AdamW. Default: False.
         maximize: maximize the objective instead of minimizing it.
         foreach: update small parameters together (None: those up to 2**10 elements on a
-            cpu (none for SGD), 2**20 on a GPU; True: all; False: one by one); the same
+            cpu, 2**20 on a GPU, none for SGD; True: all; False: one by one); the same
             bits either way. See NOTE [Batched updates (foreach)] in optimizer.py.
         capturable, differentiable: accepted for torch compatibility; ignored.
 

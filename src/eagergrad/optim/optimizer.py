@@ -215,9 +215,8 @@ class Optimizer:
                 foreach = group.get("foreach", False) if self._batches else False
                 limit = None
                 if foreach is None:  # by size: small parameters only
-                    limit = self._batch_numel_cpu
-                    if group["params"] and group["params"][0]._device is not CPU:
-                        limit = _BATCH_NUMEL_GPU
+                    on_cpu = not group["params"] or group["params"][0]._device is CPU
+                    limit = self._batch_numel[0 if on_cpu else 1]
                     if not limit:
                         foreach = False
                 buckets: dict = {}
@@ -259,10 +258,14 @@ class Optimizer:
     # their concatenation, and writes the parameters back. Their state tensors become views
     # of one flat buffer, reused while nothing rebinds them (load_state_dict does; then the
     # next step concatenates again). ``foreach=None`` (the default) batches the parameters small
-    # enough for call overhead to outweigh the copies (``_BATCH_NUMEL_GPU`` on a GPU,
-    # ``_batch_numel_cpu`` on a cpu); ``True`` batches every parameter; ``False`` none.
+    # enough for call overhead to outweigh the copies (``_batch_numel``: on a cpu, on a GPU);
+    # ``True`` batches every parameter; ``False`` none.
     _batches = False  # True in the optimizers whose ``_update`` is elementwise
-    _batch_numel_cpu = 1 << 10
+    # Largest parameter batched by default, on a cpu and on a GPU. On a cpu,
+    # benchmarks/bench_foreach.py: batching Adam's 1024-element parameters makes its step 1.5x
+    # faster, its 4096-element ones 0.7x-1.3x. On a GPU each array call is a kernel launch
+    # (~10 us, the time to copy megabytes), so much larger ones gain there (not measured).
+    _batch_numel = (1 << 10, 1 << 20)
 
     def _update_batch(self, items, group) -> None:
         """``_update`` on the concatenation of ``items`` (p, grad, state) (see NOTE above)."""
@@ -380,13 +383,6 @@ class Optimizer:
 
 
 # --- batched updates (NOTE [Batched updates (foreach)]) -----------------------------------
-# With foreach=None, parameters up to this many elements are batched on a GPU, where each
-# array call is a kernel launch (~10 us, the time to copy megabytes); on a cpu the optimizer's
-# ``_batch_numel_cpu`` applies (benchmarks/bench_foreach.py there: batching Adam's 1024-element
-# parameters makes its step 1.5x faster, its 4096-element ones 0.7x-1.3x; SGD never gains).
-_BATCH_NUMEL_GPU = 1 << 20
-
-
 def _batchable(p: Tensor, grad: Tensor, state: dict, limit) -> bool:
     data = p._data
     if limit is not None and data.size > limit:

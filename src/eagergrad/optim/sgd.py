@@ -33,7 +33,7 @@ class SGD(Optimizer):
         nesterov: use Nesterov momentum (needs momentum > 0 and zero dampening).
         maximize: maximize the objective instead of minimizing it.
         foreach: update small parameters together (None: those up to 2**10 elements on a
-            cpu (none for SGD), 2**20 on a GPU; True: all; False: one by one); the same
+            cpu, 2**20 on a GPU, none for SGD; True: all; False: one by one); the same
             bits either way. See NOTE [Batched updates (foreach)] in optimizer.py.
         differentiable: accepted for torch compatibility; ignored.
         fused: accepted for torch compatibility; ignored.
@@ -51,7 +51,9 @@ class SGD(Optimizer):
     """
 
     _batches = True  # an elementwise update (NOTE [Batched updates (foreach)])
-    _batch_numel_cpu = 0  # two or three calls per parameter: batching never pays on a cpu
+    # Two to five array calls per parameter: the copies of batching cost about as much (on a
+    # cpu, benchmarks/bench_foreach.py: 0.6x), so SGD batches only with foreach=True.
+    _batch_numel = (0, 0)
 
     def __init__(self, params, lr: float | Tensor = 1e-3, momentum: float = 0,
                  dampening: float = 0, weight_decay: float = 0, nesterov: bool = False, *,
