@@ -94,6 +94,10 @@ def test_a_training_step_never_waits_for_the_gpu(make, x_shape, y_spec, loss_fn,
      (RuntimeError, "between 0 and 1")),
     (lambda d: F.embedding(eg.tensor([0, 9], device=d), eg.randn(5, 2, device=d)),
      (IndexError, "index out of range in self")),
+    (lambda d: F.one_hot(eg.tensor([0, 5], device=d), 4).float(),
+     (RuntimeError, "smaller than num_classes")),
+    (lambda d: F.one_hot(eg.tensor([0, -1], device=d), 4).float(),
+     (RuntimeError, "must be non-negative")),
 ])
 def test_bad_data_raises_at_the_call_on_cpu_and_at_the_next_sync_on_a_device(call, error):
     exc, match = error

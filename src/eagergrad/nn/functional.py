@@ -1112,12 +1112,14 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     xp = tensor._device.xp
     idx = tensor._data
-    if idx.size and int(idx.min()) < 0:
-        raise RuntimeError("Class values must be non-negative.")
-    if num_classes == -1:
+    if num_classes == -1:  # the size comes from the data: a read back, as in torch
+        if idx.size and int(idx.min()) < 0:
+            raise RuntimeError("Class values must be non-negative.")
         num_classes = int(idx.max()) + 1 if idx.size else 0
-    elif idx.size and int(idx.max()) >= num_classes:
-        raise RuntimeError("Class values must be smaller than num_classes.")
+    elif idx.size:  # deferred on a GPU (NOTE [Deferred device checks])
+        _backend.check(xp, _backend.outside(idx, 0, num_classes), lambda: RuntimeError(
+            "Class values must be non-negative." if idx.min() < 0 else
+            "Class values must be smaller than num_classes."))
     out = (idx[..., None] == xp.arange(num_classes)).astype(int64.np)
     return Tensor._make(out, tensor._device)
 
