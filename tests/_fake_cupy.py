@@ -1,4 +1,4 @@
-"""A strict, cupy-shaped array namespace over numpy: the GPU dress rehearsal for machines without one.
+"""A strict, cupy-shaped array namespace over numpy: a GPU dress rehearsal without a GPU.
 
 The numpy-backed test device (``_backend._register_test_device``) catches device-propagation
 bugs, but its arrays are numpy arrays, so code that only works on numpy passes there and fails
@@ -512,7 +512,8 @@ class _Namespace(types.ModuleType):
                 try:
                     signature.bind(*args, **kwargs)
                 except TypeError as e:
-                    raise TypeError(f"{where}{signature}: {e} (fake_cupy: cupy's signature)")
+                    raise TypeError(
+                        f"{where}{signature}: {e} (fake_cupy: cupy's signature)") from None
             if not from_host:
                 return _wrap(value(*_device_only(args, where), **_device_only(kwargs, where)))
             out = value(*_host_ok(args), **kwargs)

@@ -18,7 +18,6 @@ import eagergrad as eg
 
 from ._devices import ACCELERATORS
 
-
 DEVICES = ["cpu", *ACCELERATORS]  # fakecuda, and cuda where a GPU is present
 
 

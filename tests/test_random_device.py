@@ -1,7 +1,7 @@
 """The counter-based generator of every non-cpu device (eagergrad/_counter_rng.py).
 
 Tested directly with ``xp=numpy`` and through test devices: ``rngdev`` (numpy arrays) and
-``fakecuda`` (cupy-shaped arrays, registered by tests/conftest.py). Reproducibility, state round trips,
+``fakecuda`` (cupy-shaped arrays, tests/_devices.py). Reproducibility, state round trips,
 statistics with fixed seeds and generous bounds, ranges, and jit.trace's detection of draws.
 """
 

@@ -261,7 +261,7 @@ def to_device(arr, dev: Device, non_blocking: bool = False):
     if dev.type == "cuda":
         with cupy.cuda.Device(dev.index):
             if non_blocking and arr.flags.c_contiguous and is_pinned(arr):
-                return _copy_async(arr, dev)
+                return _copy_async(arr)
             return cupy.array(arr)
     return xp.array(arr)
 
@@ -282,7 +282,8 @@ def to_host(arr):
 # there with device-side asserts that surface at a later synchronization. eagergrad does the
 # same: the verdict (a 0-d bool array) stays on the device and is read at the next read back to
 # the host (``to_host``: item(), cpu(), printing...) or ``eg.cuda.synchronize()``, which then
-# raises the error the cpu raises. Until then the op keeps its reads in bounds (callers clip).
+# raises the error the cpu raises. Until then nothing reads out of bounds: cupy's gathers and
+# scatters wrap out-of-range indices around.
 _pending_checks: list = []
 _MAX_PENDING = 64  # a loop that never reads anything back still gets checked now and then
 
@@ -296,6 +297,15 @@ def check(xp, failed, error) -> None:
     _pending_checks.append((failed, error))
     if len(_pending_checks) > _MAX_PENDING:
         raise_pending()
+
+
+def may_hold(xp, test) -> bool:
+    """``bool(test())`` on cpu, where reading a verdict back is free; True on other devices.
+
+    There the read would make the host wait for the GPU, so callers whose fast path needs a
+    verdict (no NaN, no zero...) take the path that is right either way instead.
+    """
+    return xp is not numpy or bool(test())
 
 
 def outside(arr, low: int, high: int):
@@ -472,8 +482,8 @@ def is_pinned(arr) -> bool:
 _in_flight: list = []
 
 
-def _copy_async(arr, dev: Device):
-    """``arr`` (pinned, C-contiguous) copied to ``dev`` on the current stream, not waiting."""
+def _copy_async(arr):
+    """``arr`` (pinned, C-contiguous) copied to the current GPU on its stream, not waiting."""
     out = cupy.empty(arr.shape, dtype=arr.dtype)
     stream = cupy.cuda.get_current_stream()
     out.set(arr, stream=stream)

@@ -186,10 +186,6 @@ class CounterGenerator:
         The words are distinct with overwhelming probability (a tie needs a 64-bit collision,
         chance ``< n**2 / 2**65``), and the stable sort makes even a tie deterministic.
         """
-        xp = self.xp
-        keys = self._words(int(n))
-        if xp is numpy:
-            order = numpy.argsort(keys, kind="stable")
-        else:
-            order = xp.argsort(keys)  # cupy's sort is always stable and takes no ``kind``
-        return order.astype(xp.int64)
+        from ._ops._util import stable_argsort
+
+        return stable_argsort(self.xp, self._words(int(n)), -1).astype(self.xp.int64)

@@ -10,7 +10,7 @@ from collections import namedtuple
 
 import numpy
 
-from .._backend import as_strided, index_add
+from .._backend import as_strided, index_add, may_hold
 from .._tensor import Tensor
 from ._base import Op
 
@@ -593,8 +593,7 @@ def _first_match(xp, views, target):
     Built from boolean and integer arithmetic: ``where``/``copyto(where=)`` are several times
     slower in numpy.
     """
-    # Reading ``any`` back is free on cpu; on a GPU the NaN-aware matching always runs instead.
-    has_nan = target.dtype.kind == "f" and (xp is not numpy or bool(xp.isnan(target).any()))
+    has_nan = target.dtype.kind == "f" and may_hold(xp, lambda: xp.isnan(target).any())
     if len(views) == 2 and not has_nan:  # the common 2-wide window: not the first -> the second
         return (views[0] != target).view(numpy.uint8)
     taken = None

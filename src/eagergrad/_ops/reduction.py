@@ -8,8 +8,6 @@ import math
 import warnings
 from collections import namedtuple
 
-import numpy
-
 from .. import _backend
 from .._dtype import get_default_dtype, int64
 from .._dtype import to_dtype as _as_dtype
@@ -279,8 +277,7 @@ class Prod(Op):
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
         g = _keep(grad, ctx.kshape)
-        # Without zeros, y / x; asking is free on cpu only (on a GPU: the zero-safe formula).
-        if ctx.xp is numpy and not bool((x._data == 0).any()):
+        if not _backend.may_hold(ctx.xp, lambda: (x._data == 0).any()):  # no zeros: y / x
             return mul(g, div(_keep(y, ctx.kshape), x))
         return _prod_backward_zeros(x, g, ctx.dims)
 
@@ -354,9 +351,7 @@ def _tie_share(xp, x, y, dims):
     """1/count where x equals the row's extreme y (a nan result counts the nans), else 0."""
     tied = x == y
     count = tied.sum(axis=dims, keepdims=True)
-    # A row whose extreme is nan has no ties; reading that back is free on cpu only, so on a
-    # GPU the nan-aware count always runs.
-    if xp is not numpy or not bool(count.all()):
+    if _backend.may_hold(xp, lambda: not count.all()):  # a row whose extreme is nan has no ties
         tied |= xp.isnan(x) & xp.isnan(y)
         count = tied.sum(axis=dims, keepdims=True)
     return (tied / count).astype(x.dtype, copy=False)
@@ -1003,7 +998,7 @@ def _cumprod_backward(x: Tensor, y: Tensor, g: Tensor, dim: int) -> Tensor:
         return g
     zero = xa == 0
     rsum = Cumsum.apply(mul(g, y), dim=dim, reverse=True, dtype=None)
-    if xp is numpy and not bool(zero.any()):  # on a GPU the zero-safe formula, no read back
+    if not _backend.may_hold(xp, zero.any):
         return div(rsum, x)
     seen = xp.cumsum(zero, axis=dim)
     before, first = seen == 0, zero & (seen == 1)

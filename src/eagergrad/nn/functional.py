@@ -1263,8 +1263,7 @@ def _attention_weights(query, key, attn_mask, is_causal, scale, safe=False):
     dead = None
     if safe:
         dead = (mask._data == -xp.inf).all(axis=-1, keepdims=True)
-        # Reading ``any`` back is free on cpu; on a GPU handling dead rows always is cheaper.
-        if xp is not numpy or bool(dead.any()):
+        if _backend.may_hold(xp, dead.any):
             # unmask dead rows (finite softmax), then zero their weights
             mask = _const(xp.where(dead, 0, mask._data).astype(mask._data.dtype), mask)
         else:
